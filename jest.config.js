@@ -1,0 +1,11 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', }] },
+  setupFiles: ['reflect-metadata'],
+  globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+  testTimeout: 60000,
+  maxWorkers: 2,
+};

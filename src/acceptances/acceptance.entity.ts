@@ -1,0 +1,110 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { AgreementType } from '../agreements/agreement.entity';
+import { Role } from '../auth/roles';
+import { Contact } from '../customers/contact';
+import { CalendarDate, DateTime } from '../shared/scalars';
+
+export enum AcceptanceMethod {
+  CONFIRMATION = 'CONFIRMATION',
+  ATTESTATION = 'ATTESTATION',
+}
+registerEnumType(AcceptanceMethod, {
+  name: 'AcceptanceMethod',
+  valuesConfig: {
+    CONFIRMATION: { description: 'The partner confirms that the customer accepted.' },
+    ATTESTATION: { description: "The partner attests acceptance on the customer's behalf." },
+  },
+});
+
+export enum AcceptanceChannel {
+  NEW_CUSTOMER = 'NEW_CUSTOMER',
+  EXISTING_CUSTOMER = 'EXISTING_CUSTOMER',
+  NEW_ORDER = 'NEW_ORDER',
+  IMPORT = 'IMPORT',
+}
+registerEnumType(AcceptanceChannel, { name: 'AcceptanceChannel', description: 'Where a confirmation was captured.' });
+
+export enum AttestationScenario {
+  EXISTING_PARTNER_NEW_PURCHASE = 'EXISTING_PARTNER_NEW_PURCHASE',
+  NEW_PARTNER_NEW_PURCHASE = 'NEW_PARTNER_NEW_PURCHASE',
+}
+registerEnumType(AttestationScenario, {
+  name: 'AttestationScenario',
+  valuesConfig: {
+    EXISTING_PARTNER_NEW_PURCHASE: { description: 'Scenario 1: bought through this partner before, now a new purchase.' },
+    NEW_PARTNER_NEW_PURCHASE: { description: 'Scenario 2: bought through another partner before, now buying through this one.' },
+  },
+});
+
+/** Who recorded an acceptance, and under which of their roles. */
+@ObjectType({ simpleResolvers: true, description: 'Who recorded an acceptance, and under which of their roles.' })
+export class Recorder {
+  @Column({ type: 'varchar', length: 128 })
+  @Field(() => ID)
+  userId!: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  @Field(() => Role)
+  role!: Role;
+}
+
+/** One recorded acceptance. Append-only: never changed or deleted; a newer one supersedes it. */
+@Entity('acceptances')
+@Index('ix_acceptances_history', ['partnerId', 'customerId', 'agreementType', 'recordedAt'])
+@Index('ix_acceptances_customer', ['customerId'])
+@ObjectType({
+  simpleResolvers: true,
+  description: 'One recorded acceptance. Records are never changed or deleted; a new one supersedes.',
+})
+export class Acceptance {
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  @Field(() => ID)
+  id!: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  @Field(() => ID)
+  customerId!: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  @Field(() => ID)
+  partnerId!: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  templateId!: string;
+
+  @Column({ type: 'varchar', length: 40 })
+  agreementType!: AgreementType;
+
+  @Column({ type: 'varchar', length: 20 })
+  @Field(() => AcceptanceMethod)
+  method!: AcceptanceMethod;
+
+  @Column({ type: 'varchar', length: 20 })
+  @Field(() => AcceptanceChannel)
+  channel!: AcceptanceChannel;
+
+  @Column({ type: 'varchar', length: 40, nullable: true })
+  @Field(() => AttestationScenario, { nullable: true, description: 'Set for attestations only.' })
+  scenario!: AttestationScenario | null;
+
+  @Column(() => Contact, { prefix: 'accepted_by' })
+  @Field(() => Contact, { description: 'The person at the customer who accepted.' })
+  acceptedBy!: Contact;
+
+  @Column({ type: 'date' })
+  @Field(() => CalendarDate)
+  dateAgreed!: string;
+
+  @Column(() => Recorder, { prefix: 'recorded_by' })
+  @Field(() => Recorder)
+  recordedBy!: Recorder;
+
+  @Column({ type: 'datetime', precision: 3 })
+  @Field(() => DateTime)
+  recordedAt!: Date;
+
+  /** 1, 2, 3... per partner, customer and agreement type: breaks ties between records of one millisecond. */
+  @Column({ type: 'int' })
+  sequence!: number;
+}

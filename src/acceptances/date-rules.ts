@@ -1,0 +1,35 @@
+import { DomainError, ErrorCode } from '../shared/errors';
+
+const UTC_PLUS_14_MS = 14 * 60 * 60 * 1000;
+
+/** Today's date in UTC+14, the first zone on Earth to start a day: the latest date that has begun anywhere. */
+export const latestBegunDate = (now: Date): string => new Date(now.getTime() + UTC_PLUS_14_MS).toISOString().slice(0, 10);
+
+/** `dateAgreed` (YYYY-MM-DD) may not be after today in UTC+14: DATE_IN_FUTURE. */
+export function checkNotInFuture(dateAgreed: string, now: Date, field: string): void {
+  const latest = latestBegunDate(now);
+  if (dateAgreed > latest) {
+    throw new DomainError(
+      ErrorCode.DATE_IN_FUTURE,
+      `${field}: ${dateAgreed} has not begun anywhere yet (the latest date on Earth is ${latest}).`,
+      field,
+    );
+  }
+}
+
+/** `dateAgreed` may not be before the template's effective date: DATE_BEFORE_EFFECTIVE. */
+export function checkNotBeforeEffective(dateAgreed: string, effectiveDate: string, field: string): void {
+  if (dateAgreed < effectiveDate) {
+    throw new DomainError(
+      ErrorCode.DATE_BEFORE_EFFECTIVE,
+      `${field}: ${dateAgreed} is before the agreement version's effective date ${effectiveDate}.`,
+      field,
+    );
+  }
+}
+
+/** Both date rules for `dateAgreed`. */
+export function checkDateAgreed(dateAgreed: string, effectiveDate: string, now: Date, field: string): void {
+  checkNotInFuture(dateAgreed, now, field);
+  checkNotBeforeEffective(dateAgreed, effectiveDate, field);
+}

@@ -1,0 +1,94 @@
+import type { Sql } from '../shared/db';
+import { dateValue, type Row } from '../shared/db';
+import { badInput, DomainError, ErrorCode, notFound } from '../shared/errors';
+import { requireId } from '../shared/validation';
+import { AgreementType, type AgreementTemplate } from './agreement.entity';
+
+const templateFromRow = (row: Row): AgreementTemplate => ({
+  templateId: row.id as string,
+  type: row.type as AgreementType,
+  agreementLink: row.agreement_link as string,
+  versionRank: Number(row.version_rank),
+  effectiveDate: dateValue(row.effective_date),
+  retired: Boolean(row.retired),
+});
+
+/**
+ * Every published agreement version, highest rank first. Read afresh for each
+ * request (the table is small), so a version published by `import` counts at once.
+ */
+export async function loadTemplates(sql: Sql): Promise<AgreementTemplate[]> {
+  const rows = await sql.query(
+    'SELECT id, type, agreement_link, version_rank, effective_date, retired FROM agreement_templates ORDER BY type, version_rank DESC',
+  );
+  return rows.map(templateFromRow);
+}
+
+/** Templates of a type, newest first, retired ones only when asked for. */
+export const templatesOfType = (templates: readonly AgreementTemplate[], type: AgreementType, includeRetired: boolean) =>
+  templates.filter((t) => t.type === type && (includeRetired || !t.retired));
+
+/**
+ * The template an acceptance is recorded against: the one named (NOT_FOUND when
+ * unknown, TEMPLATE_RETIRED when retired), else the latest Microsoft Customer Agreement.
+ */
+export function templateToAccept(
+  templates: readonly AgreementTemplate[],
+  templateId: string | null | undefined,
+  field: string,
+): AgreementTemplate {
+  if (templateId === null || templateId === undefined) {
+    const latest = latestTemplate(templates, AgreementType.MICROSOFT_CUSTOMER_AGREEMENT);
+    if (!latest) throw new DomainError(ErrorCode.NOT_FOUND, 'No Microsoft Customer Agreement version is published.', field);
+    return latest;
+  }
+  requireId(templateId, field);
+  const template = templates.find((t) => t.templateId === templateId);
+  if (!template) throw notFound('Agreement template', templateId, field);
+  if (template.retired) {
+    throw new DomainError(
+      ErrorCode.TEMPLATE_RETIRED,
+      `${field}: agreement template ${templateId} is retired and no longer supported.`,
+      field,
+    );
+  }
+  return template;
+}
+
+/** What a request may say about the template it means, besides its id (Partner Center bodies state both). */
+export interface TemplateStatement {
+  type?: AgreementType | null;
+  agreementLink?: string | null;
+}
+
+/**
+ * A stated agreement type or link must be the template's own: an acceptance
+ * is never recorded against a template other than the one the caller described.
+ */
+export function checkTemplateStatement(template: AgreementTemplate, stated: TemplateStatement, path: string): void {
+  if (stated.type !== null && stated.type !== undefined && stated.type !== template.type) {
+    throw badInput(`${path}.type`, `agreement template ${template.templateId} is a ${template.type}, not a ${stated.type}.`);
+  }
+  const link = stated.agreementLink?.trim();
+  if (link !== undefined && link !== template.agreementLink) {
+    throw badInput(`${path}.agreementLink`, `agreement template ${template.templateId} is published at ${template.agreementLink}.`);
+  }
+}
+
+/**
+ * The rule "the latest version of a type is its non-retired template of highest
+ * rank", once in code and once as SQL for queries that filter by status. A unit
+ * test holds the two to the same answers.
+ */
+export function latestTemplate(templates: readonly AgreementTemplate[], type: AgreementType): AgreementTemplate | null {
+  let latest: AgreementTemplate | null = null;
+  for (const template of templates) {
+    if (template.type !== type || template.retired) continue;
+    if (!latest || template.versionRank > latest.versionRank) latest = template;
+  }
+  return latest;
+}
+
+/** Scalar subquery: the latest template id of the type bound to its one `?` (NULL when none). */
+export const LATEST_TEMPLATE_ID_SQL =
+  '(SELECT t.id FROM agreement_templates t WHERE t.type = ? AND t.retired = 0 ORDER BY t.version_rank DESC LIMIT 1)';

@@ -1,0 +1,48 @@
+import { Authorized, Directive, Extensions } from 'type-graphql';
+import type { AuthCheckerFn } from 'type-graphql';
+import type { Context } from '../shared/context';
+import { requireRole } from './caller';
+import { ACCESS, type Operation } from './roles';
+
+type FieldDecorator = (prototype: object, propertyKey: string | symbol, descriptor?: PropertyDescriptor) => void;
+
+/** Marks how a field is guarded, for the schema test: every Query and Mutation field has one. */
+export type FieldAccess = { operation: Operation } | { openToAnySignedInCaller: true };
+
+/**
+ * Guards a field with an operation of the role table: prints
+ * `@auth(requires: [...])` in the schema and enforces the same roles.
+ */
+export function Guarded(operation: Operation): FieldDecorator {
+  const roles = ACCESS[operation].roles;
+  const access: FieldAccess = { operation };
+  return (prototype, key, descriptor) => {
+    Authorized(operation)(prototype, key, descriptor as never);
+    Directive(`@auth(requires: [${roles.join(', ')}])`)(prototype, key, descriptor as never);
+    Extensions({ access })(prototype, key, descriptor as never);
+  };
+}
+
+/** Says, on purpose, that any signed-in caller of any role may use a field. */
+export function OpenToAnySignedInCaller(): FieldDecorator {
+  const access: FieldAccess = { openToAnySignedInCaller: true };
+  return (prototype, key, descriptor) => Extensions({ access })(prototype, key, descriptor as never);
+}
+
+/**
+ * type-graphql's check for `Guarded` fields: FORBIDDEN, as a field error,
+ * without the role. A mutation refused here is an attempt all the same, and
+ * goes into the audit trail (naming the customer its input names).
+ */
+export const authChecker: AuthCheckerFn<Context, Operation> = ({ context, info, args }, [operation]) => {
+  try {
+    requireRole(context.caller, operation);
+    return true;
+  } catch (refusal) {
+    if (info.parentType !== info.schema.getMutationType()) throw refusal;
+    const named = { customerId: args.input?.customerId };
+    return context.services.audit.recordFailedAttempt(context.caller, operation, named, refusal).then(() => {
+      throw refusal;
+    });
+  }
+};

@@ -1,0 +1,67 @@
+import { registerEnumType } from 'type-graphql';
+import { PartnerType } from '../partners/partner.entity';
+
+/** Partner Center user roles that this API recognises (token claim `roles`). */
+export enum Role {
+  GLOBAL_ADMIN = 'GLOBAL_ADMIN',
+  ADMIN_AGENT = 'ADMIN_AGENT',
+  SALES_AGENT = 'SALES_AGENT',
+  HELPDESK_AGENT = 'HELPDESK_AGENT',
+}
+registerEnumType(Role, {
+  name: 'Role',
+  description: 'Partner Center user roles that this API recognises (token claim `roles`).',
+});
+
+export const ALL_ROLES: readonly Role[] = Object.values(Role);
+
+export const isRole = (name: unknown): name is Role => ALL_ROLES.includes(name as Role);
+
+/** Guarded operations. Anything not listed here is open to any signed-in caller. */
+export enum Operation {
+  CONFIRM_ACCEPTANCE = 'CONFIRM_ACCEPTANCE',
+  ATTEST_ACCEPTANCE = 'ATTEST_ACCEPTANCE',
+  CREATE_CUSTOMER = 'CREATE_CUSTOMER',
+  CREATE_ORDER = 'CREATE_ORDER',
+  CHANGE_SEAT_COUNT = 'CHANGE_SEAT_COUNT',
+  READ_ACCEPTANCES = 'READ_ACCEPTANCES',
+  READ_AUDIT = 'READ_AUDIT',
+}
+
+export interface AccessRule {
+  /** Any one suffices; the first one the caller holds is the role recorded. */
+  roles: readonly Role[];
+  partnerTypes: readonly PartnerType[];
+  /** How the refusal reads. */
+  description: string;
+}
+
+const TRANSACTING_PARTNERS = [PartnerType.DIRECT_BILL, PartnerType.INDIRECT_PROVIDER] as const;
+const ALL_PARTNERS = Object.values(PartnerType);
+const SELLERS = [Role.ADMIN_AGENT, Role.SALES_AGENT] as const;
+
+/**
+ * The role table (DOMAIN.md, "Who may do what"). The `@auth` directives in the
+ * served schema and every check, GraphQL or not, read this one table.
+ */
+export const ACCESS: Readonly<Record<Operation, AccessRule>> = {
+  [Operation.CONFIRM_ACCEPTANCE]: { roles: SELLERS, partnerTypes: TRANSACTING_PARTNERS, description: 'confirm acceptance' },
+  [Operation.CREATE_CUSTOMER]: { roles: SELLERS, partnerTypes: TRANSACTING_PARTNERS, description: 'create a customer' },
+  [Operation.CREATE_ORDER]: { roles: SELLERS, partnerTypes: TRANSACTING_PARTNERS, description: 'create an order' },
+  [Operation.CHANGE_SEAT_COUNT]: { roles: SELLERS, partnerTypes: TRANSACTING_PARTNERS, description: 'change a seat count' },
+  [Operation.ATTEST_ACCEPTANCE]: {
+    roles: [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, Role.HELPDESK_AGENT],
+    partnerTypes: TRANSACTING_PARTNERS,
+    description: "attest acceptance on the customer's behalf",
+  },
+  [Operation.READ_ACCEPTANCES]: { roles: SELLERS, partnerTypes: ALL_PARTNERS, description: 'read acceptance records' },
+  [Operation.READ_AUDIT]: {
+    roles: [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT],
+    partnerTypes: ALL_PARTNERS,
+    description: 'read the audit trail',
+  },
+};
+
+/** The role an operation is performed under: the first of the rule's roles that the caller holds. */
+export const roleUsed = (operation: Operation, held: readonly Role[]): Role | undefined =>
+  ACCESS[operation].roles.find((role) => held.includes(role));

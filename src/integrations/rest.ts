@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Caller } from '../auth/caller';
+import { type HttpResult, MAX_BODY_BYTES, parseJsonBody, readBody, send, sendTooLarge, traceHeader } from '../http/io';
+import type { Services } from '../services';
+import { ErrorCode } from '../shared/errors';
+import type { Logger } from '../shared/logger';
+import type { RequestScope } from '../shared/request-scope';
+import { idempotencyKeyOf, runIdempotently } from '../idempotency/idempotent-request';
+import { partnerCenterAgreements } from './partner-center/agreements';
+import { errorBody, errorResult, refusalResult, RestErrorCode } from './partner-center/errors';
+import { acceptanceStatusExport } from './reports/acceptance-status-export';
+
+export interface RouteMatch {
+  url: URL;
+  /** Path parameters by name. */
+  params: Readonly<Record<string, string>>;
+}
+
+/**
+ * A REST operation that answers with a complete response: for a POST, what an
+ * idempotent replay (by MS-RequestId) would store and send again.
+ */
+export type RestHandler = (req: IncomingMessage, body: unknown, caller: Caller, route: RouteMatch) => Promise<HttpResult>;
+
+/** A REST operation that streams its answer itself (after any refusal it can make has been thrown). */
+export type StreamHandler = (req: IncomingMessage, res: ServerResponse, caller: Caller, route: RouteMatch) => Promise<void>;
+
+type Operation = { kind: 'result'; handle: RestHandler } | { kind: 'stream'; handle: StreamHandler };
+
+interface Route {
+  pattern: RegExp;
+  params: readonly string[];
+  methods: Readonly<Partial<Record<'GET' | 'POST', Operation>>>;
+}
+
+export interface RestDeps {
+  services: Services;
+  /** The caller of a request, or an UNAUTHENTICATED error. */
+  authenticate(req: IncomingMessage): Promise<Caller>;
+  logger: Logger;
+}
+
+/** Refusals the handler throws become its answer, so that a complete result (refusals included) comes out of it. */
+export const answering =
+  (handle: RestHandler): RestHandler =>
+  async (...args) => {
+    try {
+      return await handle(...args);
+    } catch (error) {
+      const refusal = refusalResult(error);
+      if (refusal) return refusal;
+      throw error;
+    }
+  };
+
+/**
+ * Everything under /v1: the Partner Center-compatible agreement routes and the
+ * reports. Same token as GraphQL; MS-RequestId and MS-CorrelationId echoed on
+ * every answer; refusals in Partner Center's error shape.
+ */
+export function restEndpoint(deps: RestDeps) {
+  const agreements = partnerCenterAgreements(deps.services);
+  const result = (handle: RestHandler): Operation => ({ kind: 'result', handle: answering(handle) });
+  const routes: Route[] = [
+    { pattern: /^\/v1\/agreements$/i, params: [], methods: { GET: result(agreements.metadata) } },
+    {
+      pattern: /^\/v1\/customers\/([^/]+)\/agreements$/i,
+      params: ['customerId'],
+      methods: { GET: result(agreements.ofCustomer), POST: result(agreements.confirm) },
+    },
+    {
+      pattern: /^\/v1\/reports\/acceptance-status\.csv$/i,
+      params: [],
+      methods: { GET: { kind: 'stream', handle: acceptanceStatusExport(deps.services) } },
+    },
+  ];
+
+  function match(url: URL): { route: Route; params: Record<string, string> } | null {
+    for (const route of routes) {
+      const found = route.pattern.exec(url.pathname);
+      if (!found) continue;
+      try {
+        return { route, params: Object.fromEntries(route.params.map((name, i) => [name, decodeURIComponent(found[i + 1])])) };
+      } catch {
+        return null; // a malformed %-escape names nothing here
+      }
+    }
+    return null;
+  }
+
+  async function run(req: IncomingMessage, res: ServerResponse, operation: Operation, route: RouteMatch): Promise<void> {
+    const caller = await deps.authenticate(req);
+    if (operation.kind === 'stream') return operation.handle(req, res, caller, route);
+    let body: unknown;
+    if (req.method === 'POST') {
+      const raw = await readBody(req);
+      if (raw === null) {
+        return sendTooLarge(req, res, errorBody(RestErrorCode.PAYLOAD_TOO_LARGE, `The request body exceeds ${MAX_BODY_BYTES} bytes.`));
+      }
+      const parsed = parseJsonBody(raw);
+      if ('refusal' in parsed) return send(res, errorResult(RestErrorCode.BAD_REQUEST, parsed.refusal));
+      body = parsed.value;
+    }
+    const execute = () => operation.handle(req, body, caller, route);
+    const key = req.method === 'POST' ? idempotencyKeyOf(req) : undefined;
+    if (key === undefined) return send(res, await execute());
+    const request = { method: 'POST', path: route.url.pathname, body };
+    send(res, await runIdempotently(deps.services.idempotency, caller, key, request, execute, (code, _status, message, field) => errorResult(code, message, field ? { field } : {})));
+  }
+
+  return async function handle(req: IncomingMessage, res: ServerResponse, url: URL, scope: RequestScope): Promise<void> {
+    // Partner Center makes up the ids a client does not send; so does this API.
+    scope.correlationId ??= randomUUID();
+    res.setHeader('ms-correlationid', scope.correlationId);
+    res.setHeader('ms-requestid', traceHeader(req, 'ms-requestid') ?? scope.requestId);
+
+    const found = match(url);
+    if (!found) return send(res, errorResult(ErrorCode.NOT_FOUND, `No route ${url.pathname}.`));
+    const operation = found.route.methods[req.method as 'GET' | 'POST'];
+    if (!operation) {
+      const allow = Object.keys(found.route.methods).join(', ');
+      return send(res, errorResult(RestErrorCode.METHOD_NOT_ALLOWED, `${req.method} is not supported here; use ${allow}.`, {}, { allow }));
+    }
+    try {
+      await run(req, res, operation, { url, params: found.params });
+    } catch (error) {
+      if (res.headersSent) {
+        // A stream already under way cannot turn into an error response: cut it, so the client sees it incomplete.
+        deps.logger.error({ err: error, requestId: scope.requestId }, 'response cut short');
+        res.destroy();
+        return;
+      }
+      const refusal = refusalResult(error);
+      if (refusal) return send(res, refusal);
+      deps.logger.error({ err: error, requestId: scope.requestId }, 'request failed');
+      send(res, errorResult(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error.', { requestId: scope.requestId }));
+    }
+  };
+}

@@ -1,0 +1,57 @@
+import { DirectiveLocation, GraphQLDirective, GraphQLList, GraphQLNonNull, GraphQLSchema, type GraphQLUnionType } from 'graphql';
+import { buildSchema as buildTypeGraphQLSchema } from 'type-graphql';
+import { AcceptanceResolver, AgreementStatusResolver } from './acceptances/acceptance.resolver';
+import { AgreementResolver } from './agreements/agreement.resolver';
+import { bulkResultTypeName } from './acceptances/bulk.types';
+import { AuditEventConnection, AuditResolver } from './audit/audit.resolver';
+import { authChecker } from './auth/guard';
+import { AcceptanceConnection, CustomerConnection, CustomerResolver } from './customers/customer.resolver';
+import { OfferResolver, SubscriptionResolver } from './orders/offer.resolver';
+import { OrderResolver } from './orders/order.resolver';
+import { ViewerResolver } from './partners/viewer.resolver';
+import { DateTime } from './shared/scalars';
+
+/** `@auth(requires: [Role!]!)`: printed on guarded fields from the role table. */
+function authDirective(schema: GraphQLSchema): GraphQLDirective {
+  const role = schema.getType('Role');
+  if (!role) throw new Error('The Role enum is missing from the schema.');
+  return new GraphQLDirective({
+    name: 'auth',
+    description:
+      'Only callers whose token holds at least one of the listed roles may use the field. Every Query and Mutation ' +
+      'field carries it, or is open to any signed-in caller and says so in its description.',
+    locations: [DirectiveLocation.FIELD_DEFINITION],
+    args: { requires: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(role as never))) } },
+  });
+}
+
+let built: Promise<GraphQLSchema> | undefined;
+
+/** The served schema: resolvers, scalars and the `@auth` directive. Built once per process. */
+export function buildSchema(): Promise<GraphQLSchema> {
+  return (built ??= (async () => {
+    const schema = await buildTypeGraphQLSchema({
+      resolvers: [
+        ViewerResolver,
+        AgreementResolver,
+        CustomerResolver,
+        AcceptanceResolver,
+        AgreementStatusResolver,
+        OfferResolver,
+        SubscriptionResolver,
+        OrderResolver,
+        AuditResolver,
+        CustomerConnection.Resolver,
+        AcceptanceConnection.Resolver,
+        AuditEventConnection.Resolver,
+      ],
+      authChecker,
+      scalarsMap: [{ type: Date, scalar: DateTime }],
+      validate: false,
+    });
+    // type-graphql resolves union members asynchronously; compiled execution needs an answer at once.
+    (schema.getType('BulkAcceptanceResult') as GraphQLUnionType).resolveType = bulkResultTypeName;
+    const config = schema.toConfig();
+    return new GraphQLSchema({ ...config, directives: [...config.directives, authDirective(schema)] });
+  })());
+}

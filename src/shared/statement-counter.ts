@@ -1,0 +1,31 @@
+import type { Logger } from 'typeorm';
+import { currentRequestScope } from './request-scope';
+
+let total = 0;
+
+/** SQL statements sent by this process so far (all data sources). */
+export const statementsSent = () => total;
+
+/** Counts one statement sent, for the process and the request under way. */
+export function countStatement(): void {
+  total += 1;
+  const scope = currentRequestScope();
+  if (scope) scope.statements += 1;
+}
+
+/**
+ * TypeORM logger that counts every statement TypeORM sends, per process and
+ * per request (the benchmark and the statement-count tests read these), and
+ * stays silent otherwise. Statements sent to the MySQL pool directly are
+ * counted where they are sent (src/shared/db.ts).
+ */
+export class StatementCounter implements Logger {
+  logQuery(): void {
+    countStatement();
+  }
+  logQueryError(): void {}
+  logQuerySlow(): void {}
+  logSchemaBuild(): void {}
+  logMigration(): void {}
+  log(): void {}
+}

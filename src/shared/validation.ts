@@ -1,0 +1,42 @@
+import { badInput } from './errors';
+
+// C0 and C1 control characters; tab, line feed and the like have no place in a name or an id.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Why `text` is not a line of text of at most `max` characters (code points):
+ * not well-formed Unicode, a control character, too long; null when it is one.
+ */
+export function textProblem(text: string, max: number): string | null {
+  if (!text.isWellFormed()) return 'is not valid Unicode text.';
+  if (CONTROL.test(text)) return 'must not contain control characters.';
+  const length = [...text].length;
+  if (length > max) return `must be at most ${max} characters (got ${length}).`;
+  return null;
+}
+
+/**
+ * A required line of text: trimmed, 1..max characters (code points), well-formed
+ * Unicode, no control characters. Returns the trimmed text.
+ */
+export function requireText(value: unknown, field: string, max: number): string {
+  if (typeof value !== 'string') throw badInput(field, 'is required.');
+  const text = value.trim();
+  if (text === '') throw badInput(field, 'must not be empty.');
+  const problem = textProblem(text, max);
+  if (problem) throw badInput(field, problem);
+  return text;
+}
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+
+/** Whether `value` is a well-formed identifier: 1..64 of letters, digits and . _ : - (GUIDs, offer ids). */
+export const isId = (value: unknown): value is string => typeof value === 'string' && ID.test(value);
+
+/** An identifier (see `isId`), else BAD_USER_INPUT naming the field. */
+export function requireId(value: unknown, field: string): string {
+  if (!isId(value)) {
+    throw badInput(field, 'is not a valid id (1..64 letters, digits, . _ : -).');
+  }
+  return value;
+}

@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createConnection } from 'mysql2/promise';
+import type { DataSource } from 'typeorm';
+import { createDataSource } from '../../ormconfig';
+
+export type DatabaseKind = 'sqlite' | 'mysql';
+
+/**
+ * The databases every API test runs on: SQLite always, MySQL/MariaDB as well
+ * when TEST_DATABASE_URL is set. An unreachable TEST_DATABASE_URL fails the
+ * tests; it never skips them.
+ */
+export const testDatabases = (): DatabaseKind[] => (process.env.TEST_DATABASE_URL ? ['sqlite', 'mysql'] : ['sqlite']);
+
+export interface ScratchDatabase {
+  url: string;
+  dataSource: DataSource;
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh, migrated database of the kind: a new schema on the MySQL server; for
+ * SQLite in memory, or in a temporary file when other processes must share it.
+ */
+export async function scratchDatabase(kind: DatabaseKind, options: { shared?: boolean } = {}): Promise<ScratchDatabase> {
+  if (kind === 'sqlite') {
+    const dir = options.shared ? mkdtempSync(join(tmpdir(), 'mca-test-')) : null;
+    const url = dir ? `sqlite:${join(dir, 'mca.sqlite')}` : 'sqlite::memory:';
+    const dataSource = createDataSource(url);
+    await dataSource.initialize();
+    await dataSource.runMigrations();
+    return {
+      url,
+      dataSource,
+      async drop() {
+        await dataSource.destroy();
+        if (dir) rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const base = new URL(process.env.TEST_DATABASE_URL!);
+  const name = `${base.pathname.slice(1) || 'mca_test'}_${randomBytes(4).toString('hex')}`;
+  const admin = await createConnection({
+    host: base.hostname,
+    port: Number(base.port || 3306),
+    user: decodeURIComponent(base.username),
+    password: decodeURIComponent(base.password),
+  });
+  await admin.query(`CREATE DATABASE \`${name}\``);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  const dataSource = createDataSource(url.toString());
+  await dataSource.initialize();
+  await dataSource.runMigrations();
+  return {
+    url: url.toString(),
+    dataSource,
+    async drop() {
+      await dataSource.destroy();
+      await admin.query(`DROP DATABASE \`${name}\``);
+      await admin.end();
+    },
+  };
+}
