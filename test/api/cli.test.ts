@@ -3,7 +3,6 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jwtVerify } from 'jose';
-import { createConnection } from 'mysql2/promise';
 import pino from 'pino';
 import { createDataSource } from '../../ormconfig';
 import { signToken } from '../../src/auth/tokens';
@@ -11,7 +10,7 @@ import { DEMO_MCA_2025, DEMO_PARTNER_ID } from '../../src/cli/demo';
 import { loadConfig } from '../../src/config';
 import { createServer } from '../../src/server';
 import { Database } from '../../src/shared/db';
-import { type DatabaseKind, testDatabases } from '../helpers/databases';
+import { type DatabaseKind, emptyMysqlDatabase, testDatabases } from '../helpers/databases';
 import { MCA_V1 } from '../helpers/fixtures';
 import { CLI_SECRET as SECRET, cli } from '../helpers/cli';
 import { contractFile } from '../helpers/contract';
@@ -46,24 +45,7 @@ async function bareDatabase(kind: DatabaseKind, dir: string): Promise<BareDataba
     const file = join(dir, `${randomBytes(4).toString('hex')}.sqlite`);
     return { url: `sqlite:${file}`, drop: async () => undefined };
   }
-  const base = new URL(process.env.TEST_DATABASE_URL!);
-  const name = `${base.pathname.slice(1) || 'mca_test'}_cli_${randomBytes(4).toString('hex')}`;
-  const admin = await createConnection({
-    host: base.hostname,
-    port: Number(base.port || 3306),
-    user: decodeURIComponent(base.username),
-    password: decodeURIComponent(base.password),
-  });
-  await admin.query(`CREATE DATABASE \`${name}\``);
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
-      await admin.end();
-    },
-  };
+  return emptyMysqlDatabase('cli_');
 }
 
 const canonical = (row: Record<string, unknown>) =>

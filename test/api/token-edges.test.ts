@@ -1,9 +1,8 @@
 import { createHmac } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { exportJWK, exportSPKI, generateKeyPair, type JWK, type JWTPayload, type KeyLike, SignJWT } from 'jose';
 import { startApp, TEST_SECRET, type TestApp } from '../helpers/app';
+import { startAppWithJwks } from '../helpers/jwks';
 import { testDatabases } from '../helpers/databases';
 import { customer, P, partners } from '../helpers/fixtures';
 import { hostileString, hostileValue } from '../helpers/hostile';
@@ -179,7 +178,7 @@ describe.each(testDatabases())('token edges (%s)', (kind) => {
 
   describe('with keys from JWT_JWKS_URL', () => {
     let app: TestApp;
-    let jwks: Server;
+    let stopApp: () => Promise<void>;
     let rsaPublic: KeyLike;
     let published: JWK;
 
@@ -187,19 +186,9 @@ describe.each(testDatabases())('token edges (%s)', (kind) => {
       const pair = await generateKeyPair('RS256', { extractable: true });
       rsaPublic = pair.publicKey;
       published = { ...(await exportJWK(pair.publicKey)), kid: 'rsa-1', alg: 'RS256', use: 'sig' };
-      jwks = createServer((_req, res) => {
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ keys: [published] }));
-      });
-      await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
-      const { port } = jwks.address() as AddressInfo;
-      app = await startApp(kind, { env: { JWT_SECRET: '', JWT_JWKS_URL: `http://127.0.0.1:${port}/jwks` } });
-      await app.seed({ partners: partners() });
+      ({ app, close: stopApp } = await startAppWithJwks(kind, [published]));
     });
-    afterAll(async () => {
-      await app?.close();
-      await new Promise<void>((resolve) => (jwks ? jwks.close(() => resolve()) : resolve()));
-    });
+    afterAll(() => stopApp?.());
 
     // The attack: a verifier that takes the algorithm from the token would check this HMAC with the public key as its secret.
     it.each([

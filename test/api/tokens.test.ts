@@ -1,7 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK, type JWTPayload, type KeyLike, SignJWT } from 'jose';
 import { startApp, TEST_SECRET, type TestApp } from '../helpers/app';
+import { startAppWithJwks } from '../helpers/jwks';
 import { testDatabases } from '../helpers/databases';
 import { P, partners } from '../helpers/fixtures';
 
@@ -170,7 +169,7 @@ describe.each(testDatabases())('tokens (%s)', (kind) => {
 
   describe('with keys from JWT_JWKS_URL', () => {
     let app: TestApp;
-    let jwks: Server;
+    let stopApp: () => Promise<void>;
     let rsa: KeyLike;
     let ec: KeyLike;
     let stranger: KeyLike;
@@ -188,24 +187,9 @@ describe.each(testDatabases())('tokens (%s)', (kind) => {
         { ...(await exportJWK(rsaPair.publicKey)), kid: 'rsa-1', alg: 'RS256', use: 'sig' },
         { ...(await exportJWK(ecPair.publicKey)), kid: 'ec-1', alg: 'ES256', use: 'sig' },
       ];
-      jwks = createServer((req, res) => {
-        if (req.url !== '/jwks') {
-          res.statusCode = 404;
-          res.end();
-          return;
-        }
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ keys }));
-      });
-      await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
-      const { port } = jwks.address() as AddressInfo;
-      app = await startApp(kind, { env: { JWT_SECRET: '', JWT_JWKS_URL: `http://127.0.0.1:${port}/jwks` } });
-      await app.seed({ partners: partners() });
+      ({ app, close: stopApp } = await startAppWithJwks(kind, keys));
     });
-    afterAll(async () => {
-      await app?.close();
-      await new Promise<void>((resolve) => (jwks ? jwks.close(() => resolve()) : resolve()));
-    });
+    afterAll(() => stopApp?.());
 
     it('has no HS256 secret at all', () => {
       expect(app.config.tokens.secret).toBeUndefined();

@@ -41,8 +41,24 @@ export async function scratchDatabase(kind: DatabaseKind, options: { shared?: bo
       },
     };
   }
+  const empty = await emptyMysqlDatabase();
+  const dataSource = createDataSource(empty.url);
+  await dataSource.initialize();
+  await dataSource.runMigrations();
+  return {
+    url: empty.url,
+    dataSource,
+    async drop() {
+      await dataSource.destroy();
+      await empty.drop();
+    },
+  };
+}
+
+/** A new, empty schema (no tables) on TEST_DATABASE_URL's server, named after its database and `label`. */
+export async function emptyMysqlDatabase(label = ''): Promise<{ url: string; drop(): Promise<void> }> {
   const base = new URL(process.env.TEST_DATABASE_URL!);
-  const name = `${base.pathname.slice(1) || 'mca_test'}_${randomBytes(4).toString('hex')}`;
+  const name = `${base.pathname.slice(1) || 'mca_test'}_${label}${randomBytes(4).toString('hex')}`;
   const admin = await createConnection({
     host: base.hostname,
     port: Number(base.port || 3306),
@@ -52,15 +68,10 @@ export async function scratchDatabase(kind: DatabaseKind, options: { shared?: bo
   await admin.query(`CREATE DATABASE \`${name}\``);
   const url = new URL(base);
   url.pathname = `/${name}`;
-  const dataSource = createDataSource(url.toString());
-  await dataSource.initialize();
-  await dataSource.runMigrations();
   return {
     url: url.toString(),
-    dataSource,
     async drop() {
-      await dataSource.destroy();
-      await admin.query(`DROP DATABASE \`${name}\``);
+      await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
       await admin.end();
     },
   };
