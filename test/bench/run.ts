@@ -724,14 +724,20 @@ async function statementsByPageSize(s: Session): Promise<Record<string, number>>
       query: `{ customers(first: ${first}) { totalCount nodes { id companyName agreementStatus { status canTransact } } } }`,
     });
     let bad = 0;
-    const { perRequest } = await s.meter.perRequest(20, async () => {
-      for (let i = 0; i < 20; i++) {
-        const answer = await post(s.product.url, s.token, body);
-        if (answer.status !== 200 || answer.text.includes('"errors"')) bad += 1;
-      }
-    });
+    // The lowest of three counts: the partner read again once every PARTNER_CACHE_SECONDS falls into one of
+    // them now and then, at any page size, and such statements only ever add.
+    let lowest = Infinity;
+    for (let round = 0; round < 3; round++) {
+      const { perRequest } = await s.meter.perRequest(20, async () => {
+        for (let i = 0; i < 20; i++) {
+          const answer = await post(s.product.url, s.token, body);
+          if (answer.status !== 200 || answer.text.includes('"errors"')) bad += 1;
+        }
+      });
+      lowest = Math.min(lowest, perRequest);
+    }
     if (bad) throw new Error(`page of ${first}: ${bad} failed requests`);
-    sizes[`first: ${first}`] = perRequest;
+    sizes[`first: ${first}`] = lowest;
   }
   return sizes;
 }
@@ -823,8 +829,7 @@ function printTargets(report: Report): void {
   }
   const sizes = Object.values(report.statementsByPageSize ?? {});
   if (sizes.length) {
-    // Rounded: the partner is read again once every PARTNER_CACHE_SECONDS, which adds one statement now and then at any page size.
-    const constant = sizes.every((v) => Math.round(v) === Math.round(sizes[0]));
+    const constant = sizes.every((v) => Math.abs(v - sizes[0]) < 0.01);
     rows.push(['SQL statements constant in page size (10/100/500)', sizes.map((v) => fixed(v, 2)).join('/'), constant ? 'PASS' : 'FAIL']);
   }
   const a = report.scenarios?.find((r) => r.key === 'a');
