@@ -10,7 +10,7 @@ import { DEMO_MCA_2025, DEMO_PARTNER_ID } from '../../src/cli/demo';
 import { loadConfig } from '../../src/config';
 import { createServer } from '../../src/server';
 import { Database } from '../../src/shared/db';
-import { type DatabaseKind, emptyMysqlDatabase, testDatabases } from '../helpers/databases';
+import { type DatabaseKind, type EmptyDatabase, emptyMysqlDatabase, testDatabases } from '../helpers/databases';
 import { MCA_V1 } from '../helpers/fixtures';
 import { CLI_SECRET as SECRET, cli } from '../helpers/cli';
 import { contractFile } from '../helpers/contract';
@@ -34,13 +34,8 @@ const TABLES = [
   'audit_chains',
 ];
 
-interface BareDatabase {
-  url: string;
-  drop(): Promise<void>;
-}
-
 /** An empty database (no tables, no migrations): a file under the temp folder, or a new MySQL schema. */
-async function bareDatabase(kind: DatabaseKind, dir: string): Promise<BareDatabase> {
+async function bareDatabase(kind: DatabaseKind, dir: string): Promise<EmptyDatabase> {
   if (kind === 'sqlite') {
     const file = join(dir, `${randomBytes(4).toString('hex')}.sqlite`);
     return { url: `sqlite:${file}`, drop: async () => undefined };
@@ -123,7 +118,7 @@ function exampleWith(name: string, change: (file: any) => void = () => undefined
 const NEW_PARTNER = { id: 'a1b2c3d4-0000-4000-8000-0000000000aa', name: 'Added Partner', type: 'DIRECT_BILL', cloud: 'PUBLIC' };
 
 describe.each(testDatabases())('the CLI (%s)', (kind) => {
-  let database: BareDatabase;
+  let database: EmptyDatabase;
   let example: string;
 
   beforeAll(async () => {

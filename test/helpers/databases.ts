@@ -55,8 +55,14 @@ export async function scratchDatabase(kind: DatabaseKind, options: { shared?: bo
   };
 }
 
+/** A database without tables, and how to remove it. */
+export interface EmptyDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
 /** A new, empty schema (no tables) on TEST_DATABASE_URL's server, named after its database and `label`. */
-export async function emptyMysqlDatabase(label = ''): Promise<{ url: string; drop(): Promise<void> }> {
+export async function emptyMysqlDatabase(label = ''): Promise<EmptyDatabase> {
   const base = new URL(process.env.TEST_DATABASE_URL!);
   const name = `${base.pathname.slice(1) || 'mca_test'}_${label}${randomBytes(4).toString('hex')}`;
   const admin = await createConnection({
