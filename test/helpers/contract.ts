@@ -1,14 +1,7 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-const root = join(__dirname, '..', '..');
+/** The public contract as served by this repository: schema/contract. */
+export const CONTRACT_DIR = join(__dirname, '..', '..', 'schema', 'contract');
 
-/** The shared contract next to the checkout, where it is. */
-export const SHARED_CONTRACT = join(root, '..', 'shared', 'contract');
-
-/** The contract's copy in the repository (schema/contract), kept identical to the shared one by a test. */
-export const CONTRACT_COPY = join(root, 'schema', 'contract');
-
-/** A contract file: the shared one when the checkout sits beside it, else the repository's copy. */
-export const contractFile = (name: string) =>
-  existsSync(join(SHARED_CONTRACT, name)) ? join(SHARED_CONTRACT, name) : join(CONTRACT_COPY, name);
+/** A file of the contract (`schema.graphql`, `integrations.graphql`, `import-example.json`). */
+export const contractFile = (name: string) => join(CONTRACT_DIR, name);

@@ -1,11 +1,11 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSchema as buildSdl, findBreakingChanges, type GraphQLField, type GraphQLSchema, Kind } from 'graphql';
 import type { FieldAccess } from '../../src/auth/guard';
 import { ACCESS } from '../../src/auth/roles';
 import { servedSdl } from '../../src/print-schema';
 import { buildSchema } from '../../src/schema';
-import { CONTRACT_COPY, contractFile, SHARED_CONTRACT } from '../helpers/contract';
+import { contractFile } from '../helpers/contract';
 
 const root = join(__dirname, '..', '..');
 const contractFiles = [contractFile('schema.graphql'), contractFile('integrations.graphql')];
@@ -52,12 +52,5 @@ describe('the served schema', () => {
     }
     expect(unguarded).toEqual([]);
     expect(rootFields(served).length).toBeGreaterThanOrEqual(10);
-  });
-
-  it('is checked against a copy of the contract identical to the shared one', () => {
-    if (!existsSync(SHARED_CONTRACT)) return;
-    for (const name of readdirSync(SHARED_CONTRACT)) {
-      expect({ name, text: readFileSync(join(CONTRACT_COPY, name), 'utf8') }).toEqual({ name, text: readFileSync(join(SHARED_CONTRACT, name), 'utf8') });
-    }
   });
 });
