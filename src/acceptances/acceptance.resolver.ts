@@ -68,7 +68,8 @@ export class AgreementStatusResolver {
 
   @FieldResolver(() => Acceptance, {
     nullable: true,
-    description: "The acceptance the status rests on: the caller's partner's most recent one of this type.",
+    description:
+      "The acceptance the status rests on: among the caller's partner's acceptances of this type, one of the highest-ranked template; among those, the latest dateAgreed, then the latest recorded. Recording an older version never lowers the status.",
   })
   @Guarded(Operation.READ_ACCEPTANCES)
   acceptance(@Root() status: AgreementStatus, @Ctx() { loaders }: Context): Promise<Acceptance | null> | null {

@@ -14,6 +14,7 @@ import { DomainError, ErrorCode, notFound } from '../shared/errors';
 import { requireId } from '../shared/validation';
 import { Acceptance, AcceptanceChannel, AcceptanceMethod, AttestationScenario } from './acceptance.entity';
 import { ACCEPTANCE_COLUMNS, acceptanceFromRow } from './acceptance.rows';
+import { replacesCurrent } from './current-rule';
 import { checkDateAgreed } from './date-rules';
 import { sameSignatory } from './duplicate-rule';
 import { agreementApplies } from './status';
@@ -98,14 +99,15 @@ export class AcceptanceService {
     return this.db.transaction(async (tx) => {
       // The relationship row is the lock: one writer per partner and customer at a time.
       const customer = await lockCustomer(tx, this.db.forUpdate, caller.partner.id, customerId, `${path}.customerId`);
-      const template = templateToAccept(await loadTemplates(tx), request.templateId, `${path}.templateId`);
+      const templates = await loadTemplates(tx);
+      const template = templateToAccept(templates, request.templateId, `${path}.templateId`);
       checkTemplateStatement(template, request, path);
       checkDateAgreed(request.dateAgreed, template.effectiveDate, now, `${path}.dateAgreed`);
       const scenario =
         options.method === AcceptanceMethod.ATTESTATION ? await attestationScenario(tx, caller.partner.id, customerId) : null;
 
       const signatory = acceptedBy ?? customer.primaryContact;
-      const current = await currentAcceptance(tx, caller.partner.id, customerId, template.type);
+      const { current, lastSequence } = await currentAcceptance(tx, caller.partner.id, customerId, template.type);
       if (current && current.templateId === template.templateId && sameSignatory(current.acceptedBy, signatory)) {
         throw new DomainError(
           ErrorCode.ACCEPTANCE_ALREADY_EXISTS,
@@ -127,10 +129,13 @@ export class AcceptanceService {
         dateAgreed: request.dateAgreed,
         recordedBy: { userId: caller.userId, role },
         recordedAt: now,
-        sequence: (current?.sequence ?? 0) + 1,
+        sequence: lastSequence + 1,
       };
       await insertAcceptance(tx, acceptance);
-      await makeCurrent(tx, acceptance, current);
+      const rankOf = (a: Acceptance) => templates.find((t) => t.templateId === a.templateId)?.versionRank ?? 0;
+      if (replacesCurrent({ ...acceptance, versionRank: template.versionRank }, current && { ...current, versionRank: rankOf(current) })) {
+        await makeCurrent(tx, acceptance, current);
+      }
       return { acceptance, customer, template };
     });
   }
@@ -180,13 +185,25 @@ async function attestationScenario(tx: Sql, partnerId: string, customerId: strin
   );
 }
 
-async function currentAcceptance(tx: Sql, partnerId: string, customerId: string, type: string): Promise<Acceptance | null> {
+/**
+ * The record the status rests on, and the last sequence number given to the
+ * partner's records of the customer and type (there are records only where
+ * there is a current one).
+ */
+async function currentAcceptance(
+  tx: Sql,
+  partnerId: string,
+  customerId: string,
+  type: string,
+): Promise<{ current: Acceptance | null; lastSequence: number }> {
   const [row] = await tx.query(
-    `SELECT ${ACCEPTANCE_COLUMNS} FROM current_acceptances ca JOIN acceptances a ON a.id = ca.acceptance_id ` +
+    `SELECT ${ACCEPTANCE_COLUMNS}, (SELECT MAX(h.sequence) FROM acceptances h ` +
+      'WHERE h.partner_id = ca.partner_id AND h.customer_id = ca.customer_id AND h.agreement_type = ca.agreement_type) AS last_sequence ' +
+      'FROM current_acceptances ca JOIN acceptances a ON a.id = ca.acceptance_id ' +
       'WHERE ca.partner_id = ? AND ca.customer_id = ? AND ca.agreement_type = ?',
     [partnerId, customerId, type],
   );
-  return row ? acceptanceFromRow(row) : null;
+  return row ? { current: acceptanceFromRow(row), lastSequence: Number(row.last_sequence) } : { current: null, lastSequence: 0 };
 }
 
 /** Appends one record to the history. */
@@ -217,7 +234,7 @@ export async function insertAcceptance(tx: Sql, a: Acceptance): Promise<void> {
   );
 }
 
-/** Points the partner's status for the customer and agreement type at this record, replacing `previous`. */
+/** Makes this record the one the partner's status for the customer and agreement type rests on, replacing `previous`. */
 export async function makeCurrent(tx: Sql, a: Acceptance, previous: Acceptance | null): Promise<void> {
   await countCurrentAcceptances(tx, [
     { partnerId: a.partnerId, customerId: a.customerId, agreementType: a.agreementType, from: previous?.templateId ?? null, to: a.templateId },

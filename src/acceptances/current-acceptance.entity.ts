@@ -3,7 +3,7 @@ import type { AgreementType } from '../agreements/agreement.entity';
 
 /**
  * The acceptance a status rests on: per partner, customer and agreement type,
- * the most recently recorded one. Kept in step with `acceptances` in the same
+ * the one `current-rule.ts` picks. Kept in step with `acceptances` in the same
  * transaction, so that status filters and counts need no scan of the history.
  */
 @Entity('current_acceptances')

@@ -23,7 +23,7 @@ export const agreementApplies = (cloud: CloudInstance) => cloud === CloudInstanc
 
 /**
  * Status per customer, partner and agreement type: ACCEPTED when the current
- * (most recently recorded) acceptance is of the latest template, OUTDATED when
+ * acceptance (see current-rule.ts) is of the latest template, OUTDATED when
  * it is of another one, NOT_ACCEPTED when there is none, NOT_APPLICABLE outside
  * the public cloud.
  */
@@ -66,4 +66,36 @@ export function statusCondition(
         params: [agreementType],
       };
   }
+}
+
+/** What a list may be filtered by: one status, any of several, whether the customer may transact. All given must hold. */
+export interface StatusFilter {
+  agreementStatus?: AgreementStatusCode | null;
+  agreementStatusIn?: readonly AgreementStatusCode[] | null;
+  canTransact?: boolean | null;
+}
+
+/** The statuses a filter lets through, or null when it does not filter by status. */
+export function statusesOf(filter: StatusFilter): AgreementStatusCode[] | null {
+  const given = [
+    filter.agreementStatus ? [filter.agreementStatus] : null,
+    filter.agreementStatusIn ?? null,
+    filter.canTransact === null || filter.canTransact === undefined ? null : ALL_STATUSES.filter((s) => canTransact(s) === filter.canTransact),
+  ].filter((set): set is readonly AgreementStatusCode[] => set !== null);
+  if (given.length === 0) return null;
+  return ALL_STATUSES.filter((status) => given.every((set) => set.includes(status)));
+}
+
+const ALL_STATUSES = Object.values(AgreementStatusCode);
+
+/** The SQL condition for "the status is one of `statuses`" (see statusCondition). */
+export function statusesCondition(
+  statuses: readonly AgreementStatusCode[],
+  cloud: CloudInstance,
+  agreementType: string,
+): { sql: string; params: unknown[] } {
+  const conditions = statuses.map((status) => statusCondition(status, cloud, agreementType));
+  if (conditions.length === 0) return { sql: '1 = 0', params: [] };
+  if (conditions.length === 1) return conditions[0];
+  return { sql: `(${conditions.map((c) => `(${c.sql})`).join(' OR ')})`, params: conditions.flatMap((c) => c.params) };
 }

@@ -10,7 +10,7 @@ export const AuditEventConnection = ConnectionType('AuditEvent', AuditEvent);
 
 @Resolver(() => AuditEvent)
 export class AuditResolver {
-  @Query(() => AuditEventConnection, { description: "The caller's partner's audit events, oldest first." })
+  @Query(() => AuditEventConnection, { nullable: true, description: "The caller's partner's audit events, oldest first." })
   @Guarded(Operation.READ_AUDIT)
   auditEvents(
     @Ctx() { caller, services }: Context,

@@ -1,3 +1,4 @@
+import { replacesCurrent } from '../acceptances/current-rule';
 import { checkNotBeforeEffective } from '../acceptances/date-rules';
 import { countCurrentAcceptances, countRelationships } from '../customers/customer-counts';
 import { searchTextOf, sortNameOf } from '../customers/customer.entity';
@@ -39,7 +40,11 @@ export async function importData(db: Database, file: Required<ImportFile>): Prom
     const agreementsTable: TableSpec = {
       table: 'agreement_templates',
       key: ['id'],
-      immutable: { type: 'the agreement type of a published template cannot change' },
+      immutable: {
+        type: 'the agreement type of a published template cannot change',
+        // Which record each status rests on depends on the ranks.
+        version_rank: 'the rank of a published template cannot change',
+      },
     };
     const existingTemplates = await existing(tx, agreementsTable, file.agreements.map((a) => [a.templateId]));
     const templates = new Map([...known.templates]);
@@ -315,14 +320,15 @@ interface StoredAcceptance {
   customer_id: string;
   agreement_type: string;
   template_id: string;
+  date_agreed: string;
   recorded_at: Date;
   sequence: number;
 }
 
 /**
  * Acceptances are append-only: a new id is added, a known id must be imported
- * exactly as stored. Afterwards the current record of every touched customer
- * is the most recently recorded one.
+ * exactly as stored. Afterwards every touched customer's status rests on the
+ * record the current-record rule picks among all of its records.
  */
 async function importAcceptances(tx: Sql, file: Required<ImportFile>, templates: Map<string, KnownTemplate>): Promise<SectionCount> {
   const count: SectionCount = { inserted: 0, updated: 0, unchanged: 0 };
@@ -332,7 +338,7 @@ async function importAcceptances(tx: Sql, file: Required<ImportFile>, templates:
   const customerIds = [...new Set(file.acceptances.map((a) => a.customerId))];
   for (const ids of chunks(customerIds)) {
     const rows = await tx.query(
-      'SELECT id, partner_id, customer_id, agreement_type, template_id, recorded_at, sequence ' +
+      'SELECT id, partner_id, customer_id, agreement_type, template_id, date_agreed, recorded_at, sequence ' +
         `FROM acceptances WHERE customer_id IN (${placeholders(ids.length)})`,
       ids,
     );
@@ -344,6 +350,7 @@ async function importAcceptances(tx: Sql, file: Required<ImportFile>, templates:
         customer_id: row.customer_id as string,
         agreement_type: row.agreement_type as string,
         template_id: row.template_id as string,
+        date_agreed: dateValue(row.date_agreed),
         recorded_at: instantValue(row.recorded_at),
         sequence: Number(row.sequence),
       });
@@ -398,6 +405,7 @@ async function importAcceptances(tx: Sql, file: Required<ImportFile>, templates:
       customer_id: a.customerId,
       agreement_type: type,
       template_id: a.templateId,
+      date_agreed: a.dateAgreed,
       recorded_at: a.recordedAt,
       sequence,
     });
@@ -406,13 +414,17 @@ async function importAcceptances(tx: Sql, file: Required<ImportFile>, templates:
   await insertRows(tx, 'acceptances', fresh);
   count.inserted = fresh.length;
 
+  const candidate = (a: StoredAcceptance) => ({
+    versionRank: templates.get(a.template_id)!.version_rank,
+    dateAgreed: a.date_agreed,
+    recordedAt: a.recorded_at,
+    sequence: a.sequence,
+  });
   const current = new Map<string, StoredAcceptance>();
   for (const a of stored.values()) {
     if (!touched.has(a.key)) continue;
     const best = current.get(a.key);
-    if (!best || a.recorded_at > best.recorded_at || (a.recorded_at.getTime() === best.recorded_at.getTime() && a.sequence > best.sequence)) {
-      current.set(a.key, a);
-    }
+    if (!best || replacesCurrent(candidate(a), candidate(best))) current.set(a.key, a);
   }
   const currentTable: TableSpec = { table: 'current_acceptances', key: ['partner_id', 'customer_id', 'agreement_type'] };
   const before = await existing(tx, currentTable, [...current.values()].map((a) => [a.partner_id, a.customer_id, a.agreement_type]));

@@ -11,6 +11,15 @@ export class CustomerFilter {
   @Field(() => AgreementStatusCode, { nullable: true, description: 'Only customers whose status for agreementType is this.' })
   agreementStatus?: AgreementStatusCode | null;
 
+  @Field(() => [AgreementStatusCode], {
+    nullable: true,
+    description: 'Only customers whose status is one of these (with agreementStatus, both must hold).',
+  })
+  agreementStatusIn?: AgreementStatusCode[] | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Only customers that may (true) or may not (false) transact.' })
+  canTransact?: boolean | null;
+
   @Field(() => AgreementType, { nullable: true, defaultValue: AgreementType.MICROSOFT_CUSTOMER_AGREEMENT })
   agreementType?: AgreementType | null;
 

@@ -64,7 +64,9 @@ export class CustomerResolver {
   }
 
   @FieldResolver(() => AcceptanceConnection, {
-    description: "Acceptance history of the caller's partner for this customer, newest first.",
+    nullable: true,
+    description:
+      "Acceptance history of the caller's partner for this customer, newest first. Null, with a FORBIDDEN error for this field only, when the caller's roles may not read it.",
   })
   @Guarded(Operation.READ_ACCEPTANCES)
   async acceptances(

@@ -1,5 +1,5 @@
 import { type AgreementStatus, agreementStatusOf } from '../acceptances/agreement-status';
-import { statusCondition, type AgreementStatusCode } from '../acceptances/status';
+import { type StatusFilter, statusesCondition, statusesOf } from '../acceptances/status';
 import { AgreementType } from '../agreements/agreement.entity';
 import { LATEST_TEMPLATE_ID_SQL } from '../agreements/templates';
 import type { Caller } from '../auth/caller';
@@ -24,10 +24,9 @@ import type { Acceptance } from '../acceptances/acceptance.entity';
 import { acceptanceColumnsAs, acceptanceFromRow } from '../acceptances/acceptance.rows';
 import { CUSTOMER_COLUMNS, customerFromRow } from './customer.rows';
 
-export interface CustomerListArgs {
+export interface CustomerListArgs extends StatusFilter {
   first?: number | null;
   after?: string | null;
-  agreementStatus?: AgreementStatusCode | null;
   agreementType?: AgreementType | null;
   search?: string | null;
 }
@@ -208,8 +207,9 @@ export class CustomerService {
   private conditions(caller: Caller, type: AgreementType, args: CustomerListArgs): { sql: string; params: unknown[] } {
     const sql = ['pc.partner_id = ?'];
     const params: unknown[] = [caller.partner.id];
-    if (args.agreementStatus) {
-      const condition = statusCondition(args.agreementStatus, caller.partner.cloud, type);
+    const statuses = statusesOf(args);
+    if (statuses) {
+      const condition = statusesCondition(statuses, caller.partner.cloud, type);
       sql.push(condition.sql);
       params.push(...condition.params);
     }
@@ -228,7 +228,8 @@ export class CustomerService {
   private async count(caller: Caller, type: AgreementType, args: CustomerListArgs, where: { sql: string; params: unknown[] }): Promise<number> {
     if (!args.search) {
       const counts = await statusCounts(this.db, caller.partner.id, caller.partner.cloud, type);
-      return counts.get(args.agreementStatus ?? 'ALL') ?? 0;
+      const statuses = statusesOf(args);
+      return statuses ? statuses.reduce((sum, status) => sum + (counts.get(status) ?? 0), 0) : (counts.get('ALL') ?? 0);
     }
     const [row] = await this.db.query<{ total: number }>(
       `SELECT COUNT(*) AS total FROM partner_customers pc JOIN customers c ON c.id = pc.customer_id ${currentJoin} WHERE ${where.sql}`,

@@ -1,0 +1,60 @@
+import { fixedClock } from '../../src/shared/clock';
+import { startApp, type TestApp } from '../helpers/app';
+import { testDatabases } from '../helpers/databases';
+import { customer, offers, P, partners, subscription } from '../helpers/fixtures';
+
+const NOW = '2026-11-21T04:00:00.000Z';
+
+/** Every non-null field of a root field's answer, or of a payload, that a role may refuse would null the whole answer. */
+describe.each(testDatabases())('fields guarded by roles fail alone (%s)', (kind) => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startApp(kind, { clock: fixedClock(NOW) });
+    await app.seed({
+      partners: partners(),
+      offers: offers(),
+      customers: [customer('G-1')],
+      subscriptions: [subscription('G-S1', 'G-1', P.direct)],
+    });
+  });
+  afterAll(() => app.close());
+
+  it('answers a committed attestation even when the payload asks for history the attester may not read', async () => {
+    const helpdesk = await app.token(P.direct, ['HELPDESK_AGENT']);
+    const { status, body } = await app.gql(
+      helpdesk,
+      `mutation ($input: AttestAcceptanceInput!) {
+        attestCustomerAcceptance(input: $input) {
+          acceptance { id method }
+          customer { id agreementStatus { status } acceptances { totalCount } }
+        }
+      }`,
+      { input: { customerId: 'G-1', dateAgreed: '2026-11-20' } },
+    );
+    expect(status).toBe(200);
+    const payload = body.data!.attestCustomerAcceptance;
+    expect(payload.acceptance).toEqual({ id: expect.any(String), method: 'ATTESTATION' });
+    expect(payload.customer).toEqual({ id: 'G-1', agreementStatus: { status: 'ACCEPTED' }, acceptances: null });
+    expect(body.errors).toEqual([
+      expect.objectContaining({ path: ['attestCustomerAcceptance', 'customer', 'acceptances'], extensions: { code: 'FORBIDDEN' } }),
+    ]);
+    const [stored] = await app.db.query<{ id: string }>('SELECT id FROM acceptances WHERE customer_id = ?', ['G-1']);
+    expect(stored.id).toBe(payload.acceptance.id);
+  });
+
+  it('keeps `me` when the same query asks for the audit trail the caller may not read', async () => {
+    const sales = await app.token(P.direct, ['SALES_AGENT'], 'sales-1');
+    const { status, body } = await app.gql(sales, '{ me { userId roles } auditEvents { totalCount } }');
+    expect(status).toBe(200);
+    expect(body.data).toEqual({ me: { userId: 'sales-1', roles: ['SALES_AGENT'] }, auditEvents: null });
+    expect(body.errors).toEqual([expect.objectContaining({ path: ['auditEvents'], extensions: { code: 'FORBIDDEN' } })]);
+  });
+
+  it('keeps the customer when a caller without a reading role asks for its history', async () => {
+    const helpdesk = await app.token(P.direct, ['HELPDESK_AGENT']);
+    const { body } = await app.gql(helpdesk, '{ customer(id: "G-1") { id acceptances { totalCount } } }');
+    expect(body.data).toEqual({ customer: { id: 'G-1', acceptances: null } });
+    expect(body.errors).toEqual([expect.objectContaining({ path: ['customer', 'acceptances'], extensions: { code: 'FORBIDDEN' } })]);
+  });
+});
