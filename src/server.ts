@@ -23,6 +23,7 @@ import type { Logger } from './shared/logger';
 import { compiledExecution } from './http/compiled-executor';
 import { graphqlEndpoint } from './http/graphql-endpoint';
 import { knownOperationTypes } from './http/known-operation-types';
+import { oneMutationPerOperation } from './http/one-mutation-per-operation';
 import { costLimit, limitRules } from './http/operation-limits';
 import { Metrics } from './http/metrics';
 import { PartnerRateLimiter } from './http/rate-limit';
@@ -68,7 +69,7 @@ export async function createServer(deps: ServerDeps): Promise<AppServer> {
     stopOnTerminationSignals: false,
     formatError: formatError(logger),
     logger,
-    validationRules: [knownOperationTypes, ...limitRules(config.limits)],
+    validationRules: [knownOperationTypes, oneMutationPerOperation, ...limitRules(config.limits)],
     parseOptions: { maxTokens: config.limits.tokens },
     allowBatchedHttpRequests: config.limits.batching,
     // No automatic persisted queries: a per-process cache that WORKERS=N processes would not share, which any

@@ -289,25 +289,18 @@ describe.each(testDatabases())('the audit trail (%s)', (kind) => {
       expect(await onlyEvent(unknown.requestId)).toMatchObject({ outcome: 'REFUSED', code: 'NOT_FOUND', customerId: null });
     });
 
-    it('a request of two mutations writes one event per attempt; one refused before it runs writes none', async () => {
+    it('a request refused before it runs writes none: a malformed variable, or two mutations in one operation', async () => {
       const [a, b] = [await freshCustomer(), await freshCustomer()];
-      const sent = await send(
+      const malformed = await send(admin, CONFIRM, { input: { customerId: a, dateAgreed: '2026-11-32' } });
+      expect(malformed.status).toBe(400);
+      const two = await send(
         admin,
         'mutation ($a: ConfirmAcceptanceInput!, $b: ConfirmAcceptanceInput!) { a: confirmCustomerAcceptance(input: $a) { acceptance { id } } b: confirmCustomerAcceptance(input: $b) { acceptance { id } } }',
-        { a: { customerId: a, dateAgreed: '2026-11-20' }, b: { customerId: b, dateAgreed: '2026-11-32' } },
+        { a: { customerId: a, dateAgreed: '2026-11-20' }, b: { customerId: b, dateAgreed: '2026-11-20' } },
       );
-      expect(sent.status).toBe(400);
-      const ok = await send(
-        admin,
-        'mutation ($a: ConfirmAcceptanceInput!, $b: ConfirmAcceptanceInput!) { a: confirmCustomerAcceptance(input: $a) { acceptance { id } } b: confirmCustomerAcceptance(input: $b) { acceptance { id } } }',
-        { a: { customerId: a, dateAgreed: '2026-11-20' }, b: { customerId: b, dateAgreed: '2026-11-22' } },
-      );
-      const events = await eventsOfRequest(ok.requestId);
-      expect(events.map((e) => [e.customerId, e.outcome, e.code])).toEqual([
-        [a, 'SUCCEEDED', null],
-        [b, 'REFUSED', 'DATE_IN_FUTURE'],
-      ]);
-      expect(await eventsOfRequest(sent.requestId)).toEqual([]);
+      expect(two.status).toBe(400);
+      expect(await eventsOfRequest(malformed.requestId)).toEqual([]);
+      expect(await eventsOfRequest(two.requestId)).toEqual([]);
     });
 
     it('reads are not recorded', async () => {
@@ -337,7 +330,7 @@ describe.each(testDatabases())('the audit trail (%s)', (kind) => {
     it('holds no contact details: no e-mail address, name or phone number of a contact', async () => {
       await app.chainAudit();
       const rows = await app.db.query('SELECT * FROM audit_events');
-      expect(rows.length).toBeGreaterThan(20);
+      expect(rows.length).toBeGreaterThan(15);
       const text = JSON.stringify(rows);
       for (const detail of ['@', CONTACT.firstName, CONTACT.lastName, CONTACT.phoneNumber, '555-0100', 'Trail Co']) {
         expect(text).not.toContain(detail);
@@ -473,7 +466,7 @@ describe.each(testDatabases())('the audit trail (%s)', (kind) => {
       for (const roles of [['SALES_AGENT'], ['HELPDESK_AGENT'], ['SALES_AGENT', 'HELPDESK_AGENT'], []]) {
         const { body } = await read(await app.token(PARTNER, roles));
         expect(codeOf(body)).toBe('FORBIDDEN');
-        expect(body.data).toBeNull();
+        expect(body.data).toEqual({ auditEvents: null });
       }
     });
 

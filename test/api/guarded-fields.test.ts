@@ -51,6 +51,22 @@ describe.each(testDatabases())('fields guarded by roles fail alone (%s)', (kind)
     expect(body.errors).toEqual([expect.objectContaining({ path: ['auditEvents'], extensions: { code: 'FORBIDDEN' } })]);
   });
 
+  it('refuses an operation of two mutations before either runs, so that no committed write is answered with data: null', async () => {
+    const sales = await app.token(P.direct, ['SALES_AGENT']);
+    await app.seed({ customers: [customer('G-2')] });
+    const { status, body } = await app.gql(
+      sales,
+      `mutation {
+        first: confirmCustomerAcceptance(input: { customerId: "G-2", dateAgreed: "2026-11-20" }) { acceptance { id } }
+        again: confirmCustomerAcceptance(input: { customerId: "G-2", dateAgreed: "2026-11-20" }) { acceptance { id } }
+      }`,
+    );
+    expect(status).toBe(400);
+    expect(body.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'GRAPHQL_VALIDATION_FAILED' }) })]);
+    expect(body.errors![0].message).toMatch(/one field/);
+    expect(await app.db.query('SELECT id FROM acceptances WHERE customer_id = ?', ['G-2'])).toEqual([]);
+  });
+
   it('keeps the customer when a caller without a reading role asks for its history', async () => {
     const helpdesk = await app.token(P.direct, ['HELPDESK_AGENT']);
     const { body } = await app.gql(helpdesk, '{ customer(id: "G-1") { id acceptances { totalCount } } }');

@@ -15,8 +15,8 @@ export interface ServerProcess {
  * The compiled server (`node dist/src/main.js`, as `npm start` runs it) in a
  * process of its own, in production mode, over an existing database.
  */
-export async function startServerProcess(databaseUrl: string, env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [join(root, 'dist', 'src', 'main.js')], {
+export async function startServerProcess(databaseUrl: string, env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, join(root, 'dist', 'src', 'main.js')], {
     cwd: root,
     env: { ...process.env, NODE_ENV: 'production', JWT_SECRET: TEST_SECRET, DATABASE_URL: databaseUrl, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
