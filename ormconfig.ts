@@ -45,7 +45,8 @@ export function dataSourceOptions(databaseUrl: string, options: DatabaseOptions 
     if (!database) throw new Error('DATABASE_URL mysql:// needs a database name: mysql://user:pass@host:3306/db');
     return {
       ...common,
-      type: 'mysql',
+      // MariaDB's own driver type reads its schema as MariaDB reports it (defaults, for one).
+      type: url.protocol === 'mariadb:' ? 'mariadb' : 'mysql',
       host: url.hostname,
       port: url.port ? Number(url.port) : 3306,
       username: decodeURIComponent(url.username),

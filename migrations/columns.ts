@@ -6,7 +6,7 @@ import type { TableColumnOptions } from 'typeorm/schema-builder/options/TableCol
  * (utf8mb4_bin), so ids, sort keys and search behave exactly as on SQLite.
  */
 export function columns(queryRunner: QueryRunner) {
-  const mysql = queryRunner.connection.driver.options.type === 'mysql';
+  const mysql = ['mysql', 'mariadb'].includes(queryRunner.connection.driver.options.type);
   const text = (name: string, length: number, extra: Partial<TableColumnOptions> = {}): TableColumnOptions => ({
     name,
     type: 'varchar',

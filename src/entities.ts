@@ -6,6 +6,8 @@ import { Offer } from './orders/offer.entity';
 import { Order, OrderLineItem } from './orders/order.entity';
 import { Subscription } from './orders/subscription.entity';
 import { Partner } from './partners/partner.entity';
+import { AuditChainHead, ChainedAuditEvent, PendingAuditEvent } from './audit/audit.entities';
+import { CurrentAcceptanceCount, RelationshipCount } from './customers/count.entities';
 
 /** Every TypeORM entity, for the data source. */
 export const entities = [
@@ -19,4 +21,9 @@ export const entities = [
   OrderLineItem,
   Acceptance,
   CurrentAcceptance,
+  RelationshipCount,
+  CurrentAcceptanceCount,
+  ChainedAuditEvent,
+  AuditChainHead,
+  PendingAuditEvent,
 ];

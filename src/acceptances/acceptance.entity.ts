@@ -1,8 +1,9 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, ForeignKey, Index, PrimaryColumn, Unique } from 'typeorm';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { AgreementType } from '../agreements/agreement.entity';
 import { Role } from '../auth/roles';
 import { Contact } from '../customers/contact';
+import { calendarDate, id, instant, integer, references, text } from '../shared/columns';
 import { CalendarDate, DateTime } from '../shared/scalars';
 
 export enum AcceptanceMethod {
@@ -40,11 +41,11 @@ registerEnumType(AttestationScenario, {
 /** Who recorded an acceptance, and under which of their roles. */
 @ObjectType({ simpleResolvers: true, description: 'Who recorded an acceptance, and under which of their roles.' })
 export class Recorder {
-  @Column({ type: 'varchar', length: 128 })
+  @Column(text(128))
   @Field(() => ID)
   userId!: string;
 
-  @Column({ type: 'varchar', length: 32 })
+  @Column(text(32))
   @Field(() => Role)
   role!: Role;
 }
@@ -53,38 +54,42 @@ export class Recorder {
 @Entity('acceptances')
 @Index('ix_acceptances_history', ['partnerId', 'customerId', 'agreementType', 'recordedAt'])
 @Index('ix_acceptances_customer', ['customerId'])
+// Numbers each partner's records of a customer and type 1, 2, 3...: two writers cannot both take the next one.
+@Unique('ux_acceptances_sequence', ['partnerId', 'customerId', 'agreementType', 'sequence'])
+@ForeignKey('partner_customers', ['partnerId', 'customerId'], ['partnerId', 'customerId'], references('fk_acceptances_relationship'))
 @ObjectType({
   simpleResolvers: true,
   description: 'One recorded acceptance. Records are never changed or deleted; a new one supersedes.',
 })
 export class Acceptance {
-  @PrimaryColumn({ type: 'varchar', length: 64 })
+  @PrimaryColumn(id())
   @Field(() => ID)
   id!: string;
 
-  @Column({ type: 'varchar', length: 64 })
+  @Column(id())
   @Field(() => ID)
   customerId!: string;
 
-  @Column({ type: 'varchar', length: 64 })
+  @Column(id())
   @Field(() => ID)
   partnerId!: string;
 
-  @Column({ type: 'varchar', length: 64 })
+  @Column(id())
+  @ForeignKey('agreement_templates', references('fk_acceptances_template_id'))
   templateId!: string;
 
-  @Column({ type: 'varchar', length: 40 })
+  @Column(text(40))
   agreementType!: AgreementType;
 
-  @Column({ type: 'varchar', length: 20 })
+  @Column(text(20))
   @Field(() => AcceptanceMethod)
   method!: AcceptanceMethod;
 
-  @Column({ type: 'varchar', length: 20 })
+  @Column(text(20))
   @Field(() => AcceptanceChannel)
   channel!: AcceptanceChannel;
 
-  @Column({ type: 'varchar', length: 40, nullable: true })
+  @Column(text(40, { nullable: true }))
   @Field(() => AttestationScenario, { nullable: true, description: 'Set for attestations only.' })
   scenario!: AttestationScenario | null;
 
@@ -92,7 +97,7 @@ export class Acceptance {
   @Field(() => Contact, { description: 'The person at the customer who accepted.' })
   acceptedBy!: Contact;
 
-  @Column({ type: 'date' })
+  @Column(calendarDate())
   @Field(() => CalendarDate)
   dateAgreed!: string;
 
@@ -100,11 +105,11 @@ export class Acceptance {
   @Field(() => Recorder)
   recordedBy!: Recorder;
 
-  @Column({ type: 'datetime', precision: 3 })
+  @Column(instant())
   @Field(() => DateTime)
   recordedAt!: Date;
 
   /** 1, 2, 3... per partner, customer and agreement type: breaks ties between records of one millisecond. */
-  @Column({ type: 'int' })
+  @Column(integer())
   sequence!: number;
 }

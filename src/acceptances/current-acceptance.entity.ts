@@ -1,5 +1,6 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
 import type { AgreementType } from '../agreements/agreement.entity';
+import { id, integer, references, text } from '../shared/columns';
 
 /**
  * The acceptance a status rests on: per partner, customer and agreement type,
@@ -8,22 +9,25 @@ import type { AgreementType } from '../agreements/agreement.entity';
  */
 @Entity('current_acceptances')
 @Index('ix_current_acceptances_status', ['partnerId', 'agreementType', 'templateId'])
+@ForeignKey('partner_customers', ['partnerId', 'customerId'], ['partnerId', 'customerId'], references('fk_current_acceptances_relationship'))
 export class CurrentAcceptance {
-  @PrimaryColumn({ type: 'varchar', length: 64 })
+  @PrimaryColumn(id())
   partnerId!: string;
 
-  @PrimaryColumn({ type: 'varchar', length: 64 })
+  @PrimaryColumn(id())
   customerId!: string;
 
-  @PrimaryColumn({ type: 'varchar', length: 40 })
+  @PrimaryColumn(text(40))
   agreementType!: AgreementType;
 
-  @Column({ type: 'varchar', length: 64 })
+  @Column(id())
+  @ForeignKey('acceptances', references('fk_current_acceptances_acceptance_id'))
   acceptanceId!: string;
 
-  @Column({ type: 'varchar', length: 64 })
+  @Column(id())
+  @ForeignKey('agreement_templates', references('fk_current_acceptances_template_id'))
   templateId!: string;
 
-  @Column({ type: 'int' })
+  @Column(integer())
   sequence!: number;
 }

@@ -1,4 +1,5 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn, Unique } from 'typeorm';
+import { calendarDate, id, integer, text } from '../shared/columns';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { CalendarDate } from '../shared/scalars';
 
@@ -10,28 +11,30 @@ registerEnumType(AgreementType, { name: 'AgreementType' });
 
 /** One published version (template) of an agreement. */
 @Entity('agreement_templates')
+// One template per rank and type: which acceptance a status rests on depends on the ranks.
+@Unique('ux_agreement_templates_rank', ['type', 'versionRank'])
 @ObjectType('Agreement', {
   description: 'Agreement metadata: one published version (template) of an agreement.',
   simpleResolvers: true,
 })
 export class AgreementTemplate {
-  @PrimaryColumn({ name: 'id', type: 'varchar', length: 64 })
+  @PrimaryColumn({ ...id(), name: 'id' })
   @Field(() => ID)
   templateId!: string;
 
-  @Column({ type: 'varchar', length: 40 })
+  @Column(text(40))
   @Field(() => AgreementType)
   type!: AgreementType;
 
-  @Column({ type: 'varchar', length: 500 })
+  @Column(text(500))
   @Field(() => String)
   agreementLink!: string;
 
-  @Column({ type: 'int' })
+  @Column(integer())
   @Field(() => Int, { description: 'Higher is newer. The latest non-retired version of a type is the one to accept.' })
   versionRank!: number;
 
-  @Column({ type: 'date' })
+  @Column(calendarDate())
   @Field(() => CalendarDate, { description: 'Acceptance dates before this day are rejected.' })
   effectiveDate!: string;
 

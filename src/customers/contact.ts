@@ -1,4 +1,5 @@
 import { Column } from 'typeorm';
+import { text } from '../shared/columns';
 import { Field, InputType, ObjectType } from 'type-graphql';
 import { badInput } from '../shared/errors';
 import { requireText } from '../shared/validation';
@@ -6,19 +7,19 @@ import { requireText } from '../shared/validation';
 /** A person at the customer. Embedded in customers (primary contact) and acceptances (who accepted). */
 @ObjectType({ simpleResolvers: true })
 export class Contact {
-  @Column({ type: 'varchar', length: 100 })
+  @Column(text(100))
   @Field(() => String)
   firstName!: string;
 
-  @Column({ type: 'varchar', length: 100 })
+  @Column(text(100))
   @Field(() => String)
   lastName!: string;
 
-  @Column({ type: 'varchar', length: 254 })
+  @Column(text(254))
   @Field(() => String)
   email!: string;
 
-  @Column({ type: 'varchar', length: 32, nullable: true })
+  @Column(text(32, { nullable: true }))
   @Field(() => String, { nullable: true })
   phoneNumber!: string | null;
 }

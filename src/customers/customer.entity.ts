@@ -1,5 +1,6 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
 import { Field, ID, ObjectType } from 'type-graphql';
+import { id, instant, references, text } from '../shared/columns';
 import { DateTime } from '../shared/scalars';
 import { Contact } from './contact';
 
@@ -7,16 +8,16 @@ import { Contact } from './contact';
 @Entity('customers')
 @ObjectType({ simpleResolvers: true })
 export class Customer {
-  @PrimaryColumn({ type: 'varchar', length: 64 })
+  @PrimaryColumn(id())
   @Field(() => ID)
   id!: string;
 
-  @Column({ type: 'varchar', length: 200 })
+  @Column(text(200))
   @Field(() => String)
   companyName!: string;
 
   @Index('ux_customers_domain', { unique: true })
-  @Column({ type: 'varchar', length: 255 })
+  @Column(text(255))
   @Field(() => String)
   domain!: string;
 
@@ -25,10 +26,10 @@ export class Customer {
   primaryContact!: Contact;
 
   /** Lower-cased company name and domain, for the case-insensitive search filter. */
-  @Column({ type: 'varchar', length: 1000 })
+  @Column(text(1000))
   searchText?: string;
 
-  @Column({ type: 'datetime', precision: 3 })
+  @Column(instant())
   @Field(() => DateTime)
   createdAt!: Date;
 }
@@ -41,14 +42,16 @@ export class Customer {
 @Index('ix_partner_customers_page', ['partnerId', 'sortName', 'customerId'])
 @Index('ix_partner_customers_customer', ['customerId'])
 export class PartnerCustomer {
-  @PrimaryColumn({ type: 'varchar', length: 64 })
+  @PrimaryColumn(id())
+  @ForeignKey('partners', references('fk_partner_customers_partner_id'))
   partnerId!: string;
 
-  @PrimaryColumn({ type: 'varchar', length: 64 })
+  @PrimaryColumn(id())
+  @ForeignKey('customers', references('fk_partner_customers_customer_id'))
   customerId!: string;
 
   /** The customer's company name, lower-cased: the listing order (then customer id). */
-  @Column({ type: 'varchar', length: 400 })
+  @Column(text(400))
   sortName!: string;
 }
 

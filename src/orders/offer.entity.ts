@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { id, text } from '../shared/columns';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum BillingType {
@@ -17,15 +18,15 @@ registerEnumType(BillingType, {
 @Entity('offers')
 @ObjectType({ simpleResolvers: true })
 export class Offer {
-  @PrimaryColumn({ type: 'varchar', length: 64 })
+  @PrimaryColumn(id())
   @Field(() => ID)
   id!: string;
 
-  @Column({ type: 'varchar', length: 200 })
+  @Column(text(200))
   @Field(() => String)
   name!: string;
 
-  @Column({ type: 'varchar', length: 20 })
+  @Column(text(20))
   @Field(() => BillingType)
   billingType!: BillingType;
 }

@@ -1,5 +1,6 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { id, instant, integer, references, text } from '../shared/columns';
 import { DateTime } from '../shared/scalars';
 import { Offer } from './offer.entity';
 import { Subscription } from './subscription.entity';
@@ -7,24 +8,25 @@ import { Subscription } from './subscription.entity';
 /** An order: one subscription per line item. */
 @Entity('orders')
 @Index('ix_orders_customer', ['customerId', 'partnerId'])
+@ForeignKey('partner_customers', ['partnerId', 'customerId'], ['partnerId', 'customerId'], references('fk_orders_relationship'))
 @ObjectType({ simpleResolvers: true })
 export class Order {
-  @PrimaryColumn({ type: 'varchar', length: 64 })
+  @PrimaryColumn(id())
   @Field(() => ID)
   id!: string;
 
-  @Column({ type: 'varchar', length: 64 })
+  @Column(id())
   @Field(() => ID)
   customerId!: string;
 
-  @Column({ type: 'varchar', length: 64 })
+  @Column(id())
   @Field(() => ID)
   partnerId!: string;
 
-  @Column({ type: 'varchar', length: 128 })
+  @Column(text(128))
   createdBy!: string;
 
-  @Column({ type: 'datetime', precision: 3 })
+  @Column(instant())
   @Field(() => DateTime)
   createdAt!: Date;
 
@@ -35,21 +37,24 @@ export class Order {
 @Entity('order_line_items')
 @ObjectType({ simpleResolvers: true })
 export class OrderLineItem {
-  @PrimaryColumn({ type: 'varchar', length: 64 })
+  @PrimaryColumn(id())
+  @ForeignKey('orders', references('fk_order_line_items_order_id'))
   orderId!: string;
 
-  @PrimaryColumn({ type: 'int' })
+  @PrimaryColumn(integer())
   lineNumber!: number;
 
-  @Column({ type: 'varchar', length: 64 })
+  @Column(id())
+  @ForeignKey('offers', references('fk_order_line_items_offer_id'))
   offerId!: string;
 
-  @Column({ type: 'int', nullable: true })
+  @Column(integer({ nullable: true }))
   @Field(() => Int, { nullable: true })
   quantity!: number | null;
 
   @Index('ux_order_line_items_subscription', { unique: true })
-  @Column({ type: 'varchar', length: 64 })
+  @Column(id())
+  @ForeignKey('subscriptions', references('fk_order_line_items_subscription_id'))
   subscriptionId!: string;
 
   @Field(() => Offer)

@@ -1,28 +1,31 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { id, instant, integer, references } from '../shared/columns';
 import { DateTime } from '../shared/scalars';
 
 /** A subscription a customer holds through one partner. */
 @Entity('subscriptions')
 @Index('ix_subscriptions_customer', ['customerId', 'partnerId'])
+@ForeignKey('partner_customers', ['partnerId', 'customerId'], ['partnerId', 'customerId'], references('fk_subscriptions_relationship'))
 @ObjectType('ProductSubscription', { simpleResolvers: true })
 export class Subscription {
-  @PrimaryColumn({ type: 'varchar', length: 64 })
+  @PrimaryColumn(id())
   @Field(() => ID)
   id!: string;
 
-  @Column({ type: 'varchar', length: 64 })
+  @Column(id())
   @Field(() => ID)
   customerId!: string;
 
-  @Column({ type: 'varchar', length: 64 })
+  @Column(id())
   @Field(() => ID)
   partnerId!: string;
 
-  @Column({ type: 'varchar', length: 64 })
+  @Column(id())
+  @ForeignKey('offers', references('fk_subscriptions_offer_id'))
   offerId!: string;
 
-  @Column({ type: 'int', nullable: true })
+  @Column(integer({ nullable: true }))
   @Field(() => Int, { nullable: true, description: 'Seat count; null for usage-based offers.' })
   quantity!: number | null;
 
@@ -30,7 +33,7 @@ export class Subscription {
   @Field(() => Boolean)
   autoRenew!: boolean;
 
-  @Column({ type: 'datetime', precision: 3 })
+  @Column(instant())
   @Field(() => DateTime)
   createdAt!: Date;
 }

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { id, text } from '../shared/columns';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum PartnerType {
@@ -20,19 +21,19 @@ registerEnumType(CloudInstance, { name: 'CloudInstance', description: 'The Partn
 @Entity('partners')
 @ObjectType({ simpleResolvers: true })
 export class Partner {
-  @PrimaryColumn({ type: 'varchar', length: 64 })
+  @PrimaryColumn(id())
   @Field(() => ID)
   id!: string;
 
-  @Column({ type: 'varchar', length: 200 })
+  @Column(text(200))
   @Field(() => String)
   name!: string;
 
-  @Column({ type: 'varchar', length: 32 })
+  @Column(text(32))
   @Field(() => PartnerType)
   type!: PartnerType;
 
-  @Column({ type: 'varchar', length: 32 })
+  @Column(text(32))
   @Field(() => CloudInstance)
   cloud!: CloudInstance;
 }
