@@ -280,6 +280,19 @@ describe.each(testDatabases())('Partner Center-compatible REST (%s)', (kind) => 
     });
 
     it.each([
+      ['firstName', 'Tania\u200b'],
+      ['lastName', '\u202eevil'],
+      ['email', 'some\u2060one@example.com'],
+    ])('refuses an invisible or direction-changing character in primaryContact.%s with 400, writing nothing', async (field, value) => {
+      const id = await freshCustomer();
+      const primaryContact = { ...documentedAgreement().primaryContact, [field]: value };
+      const answer = await app.rest('POST', agreementsOf(id), { token: admin, body: documentedAgreement({ primaryContact }) });
+      expect(answer.status).toBe(400);
+      expect(answer.json()).toMatchObject({ code: 3000, data: [{ code: 'BAD_USER_INPUT', field: `primaryContact.${field}` }] });
+      expect(await count('acceptances WHERE customer_id = ?', [id])).toBe(0);
+    });
+
+    it.each([
       ['a JSON array', [documentedAgreement()], 'body'],
       ['a primaryContact that is not an object', documentedAgreement({ primaryContact: 'Tania Carr' }), 'primaryContact'],
     ])('refuses %s with 400', async (_case, body, field) => {
