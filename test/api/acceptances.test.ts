@@ -239,8 +239,12 @@ describe.each(testDatabases())('confirming and attesting (%s)', (kind) => {
     it('refuses an indirect reseller with FORBIDDEN', async () => {
       const id = await freshCustomer({ partnerIds: [P.reseller] });
       const token = await app.token(P.reseller, ['ADMIN_AGENT', 'GLOBAL_ADMIN']);
-      expect(codeOf((await app.gql(token, CONFIRM, { input: { customerId: id, dateAgreed: '2026-11-20' } })).body)).toBe('FORBIDDEN');
-      expect(codeOf((await app.gql(token, ATTEST, { input: { customerId: id, dateAgreed: '2026-11-20' } })).body)).toBe('FORBIDDEN');
+      const confirmed = (await app.gql(token, CONFIRM, { input: { customerId: id, dateAgreed: '2026-11-20' } })).body;
+      expect(codeOf(confirmed)).toBe('FORBIDDEN');
+      expect(confirmed.errors![0].message).toBe('An INDIRECT_RESELLER partner may not confirm acceptance.');
+      const attested = (await app.gql(token, ATTEST, { input: { customerId: id, dateAgreed: '2026-11-20' } })).body;
+      expect(codeOf(attested)).toBe('FORBIDDEN');
+      expect(attested.errors![0].message).toMatch(/^An INDIRECT_RESELLER partner may not /);
     });
 
     it('refuses partners outside the public cloud with AGREEMENT_NOT_SUPPORTED_IN_CLOUD', async () => {

@@ -206,7 +206,7 @@ const customer: Handler = async (pool, caller, variables) => {
 /** d: confirm acceptance, minimal but complete: checks, lock, duplicate rule, append, current pointer. */
 const confirm: Handler = async (pool, caller, variables) => {
   const role = requireRole(caller, SELLERS, 'confirm acceptance');
-  if (!TRANSACTING.has(caller.partner.type)) throw new Refusal('FORBIDDEN', `A ${caller.partner.type} partner may not confirm acceptance.`);
+  if (!TRANSACTING.has(caller.partner.type)) throw new Refusal('FORBIDDEN', `${/^[AEIOU]/.test(caller.partner.type) ? 'An' : 'A'} ${caller.partner.type} partner may not confirm acceptance.`);
   if (caller.partner.cloud !== 'PUBLIC') throw new Refusal('AGREEMENT_NOT_SUPPORTED_IN_CLOUD', 'The agreement does not apply.');
   const input = (variables.input ?? {}) as Record<string, unknown>;
   const customerId = requireId(input.customerId, 'input.customerId');
