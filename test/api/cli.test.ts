@@ -198,6 +198,8 @@ describe.each(testDatabases())('the CLI (%s)', (kind) => {
   });
 
   it.each([
+    ['partners[0].name', (f: any) => (f.partners[0].name = 'Contoso\u202e CSP')],
+    ['offers[0].name', (f: any) => (f.offers[0].name = 'Azure\u2060 plan')],
     ['customers[0].companyName', (f: any) => (f.customers[0].companyName = 'Wingtip\u200b Toys')],
     ['customers[0].primaryContact.firstName', (f: any) => (f.customers[0].primaryContact.firstName = '\u202eevil')],
     ['acceptances[0].acceptedBy.lastName', (f: any) => (f.acceptances[0].acceptedBy.lastName = 'Ca\u2060rr')],
