@@ -2,7 +2,7 @@ import { type MigrationInterface, type QueryRunner, Table, TableForeignKey, Tabl
 import type { TableColumnOptions } from 'typeorm/schema-builder/options/TableColumnOptions';
 import { columns } from './columns';
 
-/** The two templates DOMAIN.md ships: the Microsoft Customer Agreement and the retired Microsoft Cloud Agreement. */
+/** The two templates shipped: the Microsoft Customer Agreement and the retired Microsoft Cloud Agreement. */
 export const SHIPPED_TEMPLATES = [
   {
     id: '117a77b0-9360-443b-8795-c6dedc750cf9',

@@ -209,7 +209,7 @@ function routeOf(url: string): string {
 
 /**
  * The HTTP status of a response with errors: 503 (with Retry-After) when the
- * database did not answer, 500 for anything unexpected (DOMAIN.md, "Errors").
+ * database did not answer, 500 for anything unexpected (README, "Error codes").
  */
 const errorStatus: ApolloServerPlugin<Context> = {
   async requestDidStart() {

@@ -47,9 +47,9 @@ interface RecordOptions {
 }
 
 /**
- * Confirm and attest (DOMAIN.md, "Confirm, attest, history"): who may, which
- * template and date, which attestation scenario, the duplicate rule, and the
- * append-only history with its current record.
+ * Confirm and attest (README, "The rules"): who may, which template and date,
+ * which attestation scenario, the duplicate rule, and the append-only history
+ * with its current record.
  */
 export class AcceptanceService {
   constructor(

@@ -6,7 +6,7 @@ export class AcceptanceProblem {
   @Field(() => Int, { description: 'Position of the item in the request, from 0.' })
   index!: number;
 
-  @Field(() => String, { description: 'The same codes as single mutations (DOMAIN.md).' })
+  @Field(() => String, { description: 'The same codes as the single mutations.' })
   code!: string;
 
   @Field(() => String)

@@ -7,7 +7,7 @@ import type { Clock } from '../shared/clock';
 import { type Database, instantParam, isUniqueViolation, placeholders, type Sql } from '../shared/db';
 import { DomainError, ErrorCode } from '../shared/errors';
 import type { Logger } from '../shared/logger';
-import { type Connection, connectionOf, decodeCursor, encodeCursor, pageSize } from '../shared/pagination';
+import { type Connection, connectionOf, decodeCursor, encodeCursor, MAX_PAGE_SIZE, pageSize } from '../shared/pagination';
 import { currentRequestScope } from '../shared/request-scope';
 import { isId, requireId } from '../shared/validation';
 import { type AuditEvent, AuditOutcome } from './audit-event';
@@ -32,7 +32,7 @@ export interface AuditEventArgs {
 }
 
 const DEFAULT_PAGE = 100;
-const MAX_PAGE = 500;
+const MAX_PAGE = MAX_PAGE_SIZE;
 
 type EventFields = Omit<ChainedEvent, 'id' | 'sequence' | 'at' | 'previousHash'>;
 

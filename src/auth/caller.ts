@@ -24,7 +24,8 @@ export function requireAccess(caller: Caller, operation: Operation): Role {
   const role = requireRole(caller, operation);
   const rule = ACCESS[operation];
   if (!rule.partnerTypes.includes(caller.partner.type)) {
-    throw forbidden(`A ${caller.partner.type} partner may not ${rule.description}.`);
+    const article = /^[AEIOU]/.test(caller.partner.type) ? 'An' : 'A';
+    throw forbidden(`${article} ${caller.partner.type} partner may not ${rule.description}.`);
   }
   return role;
 }

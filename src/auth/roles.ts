@@ -41,7 +41,7 @@ const ALL_PARTNERS = Object.values(PartnerType);
 const SELLERS = [Role.ADMIN_AGENT, Role.SALES_AGENT] as const;
 
 /**
- * The role table (DOMAIN.md, "Who may do what"). The `@auth` directives in the
+ * The role table (README, "Tokens and roles"). The `@auth` directives in the
  * served schema and every check, GraphQL or not, read this one table.
  */
 export const ACCESS: Readonly<Record<Operation, AccessRule>> = {

@@ -7,7 +7,7 @@ import { validCompanyName, validDomain } from '../customers/customer-rules';
 import { BillingType } from '../orders/offer.entity';
 import { CloudInstance, PartnerType } from '../partners/partner.entity';
 import { CalendarDate, DateTime } from '../shared/scalars';
-import { requireId, requireText } from '../shared/validation';
+import { requireId, requireText, requireVisibleText } from '../shared/validation';
 
 /** The import file (`contract/import-example.json`): every section optional. */
 export interface ImportFile {
@@ -106,7 +106,7 @@ export function parseImportFile(input: unknown, now: Date): Required<ImportFile>
   return {
     partners: section('partners', (row, path) => ({
       id: requireId(row.id, `${path}.id`),
-      name: requireText(row.name, `${path}.name`, 200),
+      name: validCompanyName(row.name, `${path}.name`),
       type: oneOf(row.type, PartnerType, `${path}.type`),
       cloud: oneOf(row.cloud, CloudInstance, `${path}.cloud`),
     })),
@@ -120,7 +120,7 @@ export function parseImportFile(input: unknown, now: Date): Required<ImportFile>
     })),
     offers: section('offers', (row, path) => ({
       id: requireId(row.id, `${path}.id`),
-      name: requireText(row.name, `${path}.name`, 200),
+      name: requireVisibleText(row.name, `${path}.name`, 200),
       billingType: oneOf(row.billingType, BillingType, `${path}.billingType`),
     })),
     customers: section('customers', (row, path) => {

@@ -1,5 +1,5 @@
 import { badInput } from '../shared/errors';
-import { requireText } from '../shared/validation';
+import { requireText, requireVisibleText } from '../shared/validation';
 
 // Case-insensitive without the u flag: no character outside ASCII folds onto an ASCII letter.
 const DOMAIN = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/i;
@@ -14,5 +14,5 @@ export function validDomain(value: unknown, field: string): string {
   return domain.toLowerCase();
 }
 
-/** A company name: 1..200 characters after trimming. */
-export const validCompanyName = (value: unknown, field: string) => requireText(value, field, 200);
+/** A company name: 1..200 characters after trimming, nothing invisible or direction-changing. */
+export const validCompanyName = (value: unknown, field: string) => requireVisibleText(value, field, 200);

@@ -17,7 +17,7 @@ import { type ContactInput, validContact } from './contact';
 import { countRelationships, statusCounts } from './customer-counts';
 import { validCompanyName, validDomain } from './customer-rules';
 import { searchTextOf, sortNameOf } from './customer.entity';
-import { type Connection, connectionOf, decodeCursor, encodeCursor, pageSize } from '../shared/pagination';
+import { type Connection, connectionOf, decodeCursor, encodeCursor, MAX_PAGE_SIZE, pageSize } from '../shared/pagination';
 import { requireText } from '../shared/validation';
 import type { Customer } from './customer.entity';
 import type { Acceptance } from '../acceptances/acceptance.entity';
@@ -37,7 +37,7 @@ export interface CustomerPage extends Connection<Customer> {
   agreementType: AgreementType;
 }
 
-export const MAX_PAGE = 500;
+export const MAX_PAGE = MAX_PAGE_SIZE;
 const DEFAULT_PAGE = 50;
 
 export interface NewCustomer {
@@ -131,7 +131,8 @@ export class CustomerService {
   async list(caller: Caller, args: CustomerListArgs): Promise<CustomerPage> {
     const size = pageSize(args.first, DEFAULT_PAGE, MAX_PAGE);
     const type = args.agreementType ?? AgreementType.MICROSOFT_CUSTOMER_AGREEMENT;
-    const where = this.conditions(caller, type, args);
+    const filter = { ...args, search: searchTermOf(args.search) };
+    const where = this.conditions(caller, type, filter);
     const after = args.after ? decodeCursor(args.after, ['string', 'string']) : null;
     const pageWhere = after
       ? {
@@ -158,7 +159,7 @@ export class CustomerService {
       size,
       (c) => encodeCursor([sortNames.get(c.id)!, c.id]),
       after !== null,
-      () => this.count(caller, type, args, where),
+      () => this.count(caller, type, filter, where),
     );
     // Added to the page itself: spreading it would read (run) its lazy totalCount.
     return Object.assign(page, { statuses, agreementType: type });
@@ -213,10 +214,9 @@ export class CustomerService {
       sql.push(condition.sql);
       params.push(...condition.params);
     }
-    if (args.search !== null && args.search !== undefined && args.search !== '') {
-      const term = requireText(args.search, 'filter.search', 200).toLowerCase();
+    if (args.search) {
       sql.push("c.search_text LIKE ? ESCAPE '!'");
-      params.push(`%${term.replace(/[!%_]/g, (ch) => `!${ch}`)}%`);
+      params.push(`%${args.search.replace(/[!%_]/g, (ch) => `!${ch}`)}%`);
     }
     return { sql: sql.join(' AND '), params: [type, ...params] };
   }
@@ -237,6 +237,15 @@ export class CustomerService {
     );
     return Number(row.total);
   }
+}
+
+/**
+ * The search text as `search_text` holds it (trimmed, lower-cased), or null for
+ * none: an empty or blank search filters nothing, the same either way.
+ */
+function searchTermOf(search: string | null | undefined): string | null {
+  if (search === null || search === undefined || search.trim() === '') return null;
+  return requireText(search, 'filter.search', 200).toLowerCase();
 }
 
 /** The current acceptance of the listed agreement type (bound first, as `?`). */

@@ -29,17 +29,20 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
   });
 }
 
-// Strict: bytes that are not UTF-8 are refused, never replaced by U+FFFD. A byte order mark is kept, as before (JSON.parse refuses it).
+// Strict: bytes that are not UTF-8 are refused, never replaced by U+FFFD. The first keeps a byte order mark
+// (JSON.parse then refuses it); the second drops one at the start, as RFC 8259 lets a parser do.
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const UTF8_WITHOUT_BOM = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * A JSON body: UTF-8, the encoding of JSON (RFC 8259), and JSON; else why not,
  * for a BAD_REQUEST. Text in another encoding is refused rather than stored altered.
+ * `byteOrderMark: 'skip'` reads a body that starts with one, as .NET clients send it.
  */
-export function parseJsonBody(raw: Buffer): { value: unknown } | { refusal: string } {
+export function parseJsonBody(raw: Buffer, options: { byteOrderMark?: 'refuse' | 'skip' } = {}): { value: unknown } | { refusal: string } {
   let text: string;
   try {
-    text = UTF8.decode(raw);
+    text = (options.byteOrderMark === 'skip' ? UTF8_WITHOUT_BOM : UTF8).decode(raw);
   } catch {
     return { refusal: 'The request body is not UTF-8, the encoding of JSON.' };
   }

@@ -5,15 +5,17 @@ import { type DocumentNode, GraphQLError, Kind, type ValidationContext, type Val
 import { type ComplexityEstimator, getComplexity } from 'graphql-query-complexity';
 import type { OperationLimits } from '../config';
 import { ErrorCode } from '../shared/errors';
+import { MAX_PAGE_SIZE } from '../shared/pagination';
 
 /**
  * The cost of a field: itself plus its selection, multiplied by the page size
  * it asks for (`first`) or the items it sends (`inputs`), so that
  * `customers(first: 500) { nodes { acceptances(first: 500) { ... } } }` costs
- * 500 x 500 x its fields.
+ * 500 x 500 x its fields. A page size over the largest costs what the largest
+ * does: the page size check refuses it then, 501 and 2147483647 alike.
  */
 const pageSizeEstimator: ComplexityEstimator = ({ args, childComplexity }) => {
-  if (typeof args.first === 'number') return 1 + childComplexity * Math.max(args.first, 0);
+  if (typeof args.first === 'number') return 1 + childComplexity * Math.min(Math.max(args.first, 0), MAX_PAGE_SIZE);
   if (Array.isArray(args.inputs)) return 1 + childComplexity * args.inputs.length;
   return 1 + childComplexity;
 };

@@ -8,6 +8,7 @@ import type { Logger } from '../shared/logger';
 import type { RequestScope } from '../shared/request-scope';
 import { idempotencyKeyOf, runIdempotently } from '../idempotency/idempotent-request';
 import { partnerCenterAgreements } from './partner-center/agreements';
+import { correlationVectorOf } from './partner-center/correlation-vector';
 import { errorBody, errorResult, refusalResult, RestErrorCode } from './partner-center/errors';
 import { acceptanceStatusExport } from './reports/acceptance-status-export';
 
@@ -56,8 +57,8 @@ export const answering =
 
 /**
  * Everything under /v1: the Partner Center-compatible agreement routes and the
- * reports. Same token as GraphQL; MS-RequestId and MS-CorrelationId echoed on
- * every answer; refusals in Partner Center's error shape.
+ * reports. Same token as GraphQL; MS-RequestId, MS-CorrelationId and MS-CV
+ * echoed on every answer; refusals in Partner Center's error shape.
  */
 export function restEndpoint(deps: RestDeps) {
   const agreements = partnerCenterAgreements(deps.services);
@@ -98,7 +99,7 @@ export function restEndpoint(deps: RestDeps) {
       if (raw === null) {
         return sendTooLarge(req, res, errorBody(RestErrorCode.PAYLOAD_TOO_LARGE, `The request body exceeds ${MAX_BODY_BYTES} bytes.`));
       }
-      const parsed = parseJsonBody(raw);
+      const parsed = parseJsonBody(raw, { byteOrderMark: 'skip' });
       if ('refusal' in parsed) return send(res, errorResult(RestErrorCode.BAD_REQUEST, parsed.refusal));
       body = parsed.value;
     }
@@ -114,6 +115,7 @@ export function restEndpoint(deps: RestDeps) {
     scope.correlationId ??= randomUUID();
     res.setHeader('ms-correlationid', scope.correlationId);
     res.setHeader('ms-requestid', traceHeader(req, 'ms-requestid') ?? scope.requestId);
+    res.setHeader('ms-cv', correlationVectorOf(req));
 
     const found = match(url);
     if (!found) return send(res, errorResult(ErrorCode.NOT_FOUND, `No route ${url.pathname}.`));

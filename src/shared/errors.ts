@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 
-/** Every code a caller can receive in `extensions.code` (DOMAIN.md, "Errors"). */
+/** Every code a caller can receive in `extensions.code` (README, "Error codes"). */
 export enum ErrorCode {
   UNAUTHENTICATED = 'UNAUTHENTICATED',
   FORBIDDEN = 'FORBIDDEN',

@@ -1,6 +1,9 @@
 import { type ClassType, Field, FieldResolver, Int, ObjectType, Resolver, Root } from 'type-graphql';
 import { badInput } from './errors';
 
+/** The largest page any connection serves (`customers`, `Customer.acceptances`, `auditEvents`). */
+export const MAX_PAGE_SIZE = 500;
+
 /** `first` for a page: 1..max, else BAD_USER_INPUT naming the argument. */
 export function pageSize(first: number | null | undefined, fallback: number, max: number, field = 'first'): number {
   const size = first ?? fallback;

@@ -1,7 +1,10 @@
 import { badInput } from './errors';
 
-// C0 and C1 control characters; tab, line feed and the like have no place in a name or an id.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// Control characters (Unicode Cc: C0, DEL, C1); tab, line feed and the like have no place in a name or an id.
+const CONTROL = /\p{Cc}/u;
+// Format characters (Unicode Cf): invisible (zero-width space, word joiner) or direction-changing (U+202E).
+// The joiners ZWNJ and ZWJ stay: some scripts and emoji sequences need them.
+const INVISIBLE = /(?![\u200c\u200d])\p{Cf}/u;
 
 /**
  * Why `text` is not a line of text of at most `max` characters (code points):
@@ -25,6 +28,18 @@ export function requireText(value: unknown, field: string, max: number): string 
   if (text === '') throw badInput(field, 'must not be empty.');
   const problem = textProblem(text, max);
   if (problem) throw badInput(field, problem);
+  return text;
+}
+
+/**
+ * Text a person reads as written: a name, an e-mail address, a phone number, a
+ * company name. As `requireText`, and no invisible or direction-changing
+ * character (Unicode Cf but ZWNJ and ZWJ), so that two records that look alike
+ * are alike and none shows other than it reads.
+ */
+export function requireVisibleText(value: unknown, field: string, max: number): string {
+  const text = requireText(value, field, max);
+  if (INVISIBLE.test(text)) throw badInput(field, 'must not contain invisible or direction-changing characters.');
   return text;
 }
 

@@ -96,6 +96,17 @@ describe.each(testDatabases())('confirming and attesting (%s)', (kind) => {
       expect((await app.gql(admin, STATUS, { id })).body.data!.customer.acceptances.totalCount).toBe(1);
     });
 
+    it('ignores ZWJ and ZWNJ: Jo\u200dsé is José again', async () => {
+      const id = await freshCustomer();
+      const first = await app.gql(admin, CONFIRM, { input: { customerId: id, dateAgreed: '2026-11-01', acceptedBy: contact({ firstName: 'José' }) } });
+      expect(first.body.errors).toBeUndefined();
+      for (const firstName of ['Jo\u200dsé', 'Jos\u200cé']) {
+        const again = await app.gql(admin, CONFIRM, { input: { customerId: id, dateAgreed: '2026-11-02', acceptedBy: contact({ firstName }) } });
+        expect(codeOf(again.body)).toBe('ACCEPTANCE_ALREADY_EXISTS');
+      }
+      expect((await app.gql(admin, STATUS, { id })).body.data!.customer.acceptances.totalCount).toBe(1);
+    });
+
     it('allows a different signatory, and the first one again once someone else is current', async () => {
       const id = await freshCustomer();
       for (const person of [contact(), contact({ email: 'ravi@wingtiptoys.example', firstName: 'Ravi' }), contact()]) {
@@ -228,8 +239,12 @@ describe.each(testDatabases())('confirming and attesting (%s)', (kind) => {
     it('refuses an indirect reseller with FORBIDDEN', async () => {
       const id = await freshCustomer({ partnerIds: [P.reseller] });
       const token = await app.token(P.reseller, ['ADMIN_AGENT', 'GLOBAL_ADMIN']);
-      expect(codeOf((await app.gql(token, CONFIRM, { input: { customerId: id, dateAgreed: '2026-11-20' } })).body)).toBe('FORBIDDEN');
-      expect(codeOf((await app.gql(token, ATTEST, { input: { customerId: id, dateAgreed: '2026-11-20' } })).body)).toBe('FORBIDDEN');
+      const confirmed = (await app.gql(token, CONFIRM, { input: { customerId: id, dateAgreed: '2026-11-20' } })).body;
+      expect(codeOf(confirmed)).toBe('FORBIDDEN');
+      expect(confirmed.errors![0].message).toBe('An INDIRECT_RESELLER partner may not confirm acceptance.');
+      const attested = (await app.gql(token, ATTEST, { input: { customerId: id, dateAgreed: '2026-11-20' } })).body;
+      expect(codeOf(attested)).toBe('FORBIDDEN');
+      expect(attested.errors![0].message).toMatch(/^An INDIRECT_RESELLER partner may not /);
     });
 
     it('refuses partners outside the public cloud with AGREEMENT_NOT_SUPPORTED_IN_CLOUD', async () => {
@@ -265,6 +280,31 @@ describe.each(testDatabases())('confirming and attesting (%s)', (kind) => {
       const { body } = await app.gql(admin, CONFIRM, { input: { customerId: id, dateAgreed: '2026-11-20', acceptedBy: contact(override) } });
       expect(body.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: `input.acceptedBy.${field}` });
       expect(await count('acceptances')).toBe(before);
+    });
+
+    it.each([
+      ['firstName', 'José\u200b', 'a zero-width space'],
+      ['firstName', '\u202eevil', 'a right-to-left override'],
+      ['lastName', 'Ca\u2060rr', 'a word joiner'],
+      ['lastName', 'Ca\u00adrr', 'a soft hyphen'],
+      ['email', 'tania@wingtiptoys.example\u200b', 'a zero-width space'],
+      ['phoneNumber', '+1 425\u200e555 0100', 'a left-to-right mark'],
+    ])('refuses acceptedBy.%s %j (%s) with BAD_USER_INPUT naming the field, writing nothing', async (field, value) => {
+      const id = await freshCustomer();
+      const before = await count('acceptances');
+      for (const mutation of [CONFIRM, ATTEST]) {
+        const { body } = await app.gql(admin, mutation, { input: { customerId: id, dateAgreed: '2026-11-20', acceptedBy: contact({ [field]: value }) } });
+        expect(body.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: `input.acceptedBy.${field}` });
+      }
+      expect(await count('acceptances')).toBe(before);
+    });
+
+    it('accepts ZWJ and ZWNJ in names, as scripts and emoji sequences need them, and stores them as sent', async () => {
+      const id = await freshCustomer();
+      const acceptedBy = contact({ firstName: 'می\u200cخواهم', lastName: 'Carr \u{1F469}\u200d\u{1F4BB}' });
+      const { body } = await app.gql(admin, CONFIRM, { input: { customerId: id, dateAgreed: '2026-11-20', acceptedBy } });
+      expect(body.errors).toBeUndefined();
+      expect(body.data!.confirmCustomerAcceptance.acceptance.acceptedBy).toMatchObject({ firstName: acceptedBy.firstName, lastName: acceptedBy.lastName });
     });
 
     it('accepts names of up to 100 characters, counted as characters, and stores them trimmed', async () => {

@@ -48,6 +48,21 @@ describe.each(testDatabases())('bulk confirmation and attestation (%s)', (kind) 
 
   const count = async (sql: string, params: unknown[] = []) => Number((await app.db.query<{ n: number }>(sql, params))[0].n);
 
+  it('describes its types with nothing outside the repository: no description names a file', async () => {
+    const { body } = await app.gql(
+      admin,
+      '{ __schema { types { name description fields { name description args { description } } inputFields { name description } } } }',
+    );
+    const texts = body.data!.__schema.types.flatMap((type: any) => [
+      type.description,
+      ...(type.fields ?? []).flatMap((field: any) => [field.description, ...field.args.map((arg: any) => arg.description)]),
+      ...(type.inputFields ?? []).map((field: any) => field.description),
+    ]);
+    expect(texts.filter((text: string | null) => text && /\b[\w-]+\.md\b/.test(text))).toEqual([]);
+    const problem = body.data!.__schema.types.find((type: any) => type.name === 'AcceptanceProblem');
+    expect(problem.fields.find((field: any) => field.name === 'code').description).toBe('The same codes as the single mutations.');
+  });
+
   it('answers 500 items, mixed with bad ones, item by item in input order', async () => {
     const bad: Record<number, { input: Record<string, unknown>; code: string; field: string | null }> = {
       3: { input: { customerId: 'B-MISSING', dateAgreed: '2026-11-20' }, code: 'NOT_FOUND', field: 'inputs[3].customerId' },

@@ -197,6 +197,21 @@ describe.each(testDatabases())('the CLI (%s)', (kind) => {
     expect(await dump(database.url)).toEqual(before);
   });
 
+  it.each([
+    ['partners[0].name', (f: any) => (f.partners[0].name = 'Contoso\u202e CSP')],
+    ['offers[0].name', (f: any) => (f.offers[0].name = 'Azure\u2060 plan')],
+    ['customers[0].companyName', (f: any) => (f.customers[0].companyName = 'Wingtip\u200b Toys')],
+    ['customers[0].primaryContact.firstName', (f: any) => (f.customers[0].primaryContact.firstName = '\u202eevil')],
+    ['acceptances[0].acceptedBy.lastName', (f: any) => (f.acceptances[0].acceptedBy.lastName = 'Ca\u2060rr')],
+  ])('refuses an invisible or direction-changing character in %s, naming it, and writes nothing', async (field, change) => {
+    const before = await dump(database.url);
+    const file = exampleWith(`invisible-${kind}-${field}.json`, change);
+    const run = await cli(database.url, ['import', file]);
+    expect(run.code).toBe(1);
+    expect(run.stderr.startsWith(`Import refused, nothing was written: ${field}: must not contain invisible or direction-changing characters.`)).toBe(true);
+    expect(await dump(database.url)).toEqual(before);
+  });
+
   it('refuses a subscription for a relationship that does not exist, naming the row, and writes nothing', async () => {
     const before = await dump(database.url);
     const file = exampleWith(`bad-relationship-${kind}.json`, (f) => {

@@ -154,6 +154,45 @@ describe.each(testDatabases())('reading customers (%s)', (kind) => {
     expect(await search('foreign')).toEqual([]);
   });
 
+  it('answers a blank search exactly as an empty one: every customer, counted', async () => {
+    const { body: empty } = await app.gql(admin, PAGE, { filter: { search: '' } });
+    expect(empty.errors).toBeUndefined();
+    expect(empty.data!.customers.totalCount).toBe(5);
+    for (const search of ['   ', '\t', ' \u00a0 ']) {
+      const { status, body } = await app.gql(admin, PAGE, { filter: { search } });
+      expect(status).toBe(200);
+      expect(body).toEqual(empty);
+    }
+    expect((await app.gql(admin, PAGE, { filter: { search: '  alpha ' } })).body.data!.customers.nodes.map((n: { id: string }) => n.id)).toEqual(['C-OUT']);
+  });
+
+  describe('page sizes', () => {
+    const connections = {
+      customers: (first: string) => `customers(first: ${first}) { nodes { id } }`,
+      'Customer.acceptances': (first: string) => `customer(id: "C-ACC") { acceptances(first: ${first}) { nodes { id } } }`,
+      auditEvents: (first: string) => `auditEvents(first: ${first}) { nodes { sequence } }`,
+    };
+
+    it.each(Object.keys(connections))('%s: every page size out of 1..500 is BAD_USER_INPUT on first, HTTP 200, as a literal or a variable', async (name) => {
+      const field = connections[name as keyof typeof connections];
+      for (const first of [0, -1, 501, 100_000, 2_147_483_647, -2_147_483_648]) {
+        const literal = await app.gql(admin, `{ ${field(String(first))} }`);
+        const variable = await app.gql(admin, `query ($first: Int) { ${field('$first')} }`, { first });
+        for (const { status, body } of [literal, variable]) {
+          expect({ first, status, extensions: body.errors?.[0]?.extensions }).toEqual({ first, status: 200, extensions: { code: 'BAD_USER_INPUT', field: 'first' } });
+        }
+      }
+      expect((await app.gql(admin, `{ ${field('500')} }`)).body.errors).toBeUndefined();
+    });
+
+    it('nested pages over 500 are refused as pages of 500 would be, whatever their size', async () => {
+      const nested = (first: number) => `{ customers(first: ${first}) { nodes { acceptances(first: ${first}) { nodes { id } } } } }`;
+      const answers = await Promise.all([500, 501, 2_147_483_647].map((first) => app.gql(admin, nested(first))));
+      for (const { status, body } of answers) expect({ status, code: body.errors?.[0]?.extensions?.code }).toEqual({ status: 400, code: 'QUERY_LIMIT_EXCEEDED' });
+      expect(answers[2].body).toEqual(answers[1].body);
+    });
+  });
+
   it('outside the public cloud every status is NOT_APPLICABLE and the partner may transact', async () => {
     const gov = await app.token(P.gov, ['ADMIN_AGENT']);
     const { body } = await app.gql(gov, PAGE, {});

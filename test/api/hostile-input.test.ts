@@ -12,6 +12,7 @@ import {
   hostileNumber,
   hostileString,
   hostileValue,
+  INVISIBLE_CHARACTERS,
   isValidContact,
   looseRecord,
   SQL_FRAGMENTS,
@@ -381,6 +382,27 @@ describe.each(testDatabases())('hostile input (%s)', (kind) => {
           expect(reply.json.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.domain' });
         }),
         { numRuns: 60 },
+      );
+    });
+
+    it('createCustomer: a name with an invisible or direction-changing character inside is refused, naming the field', async () => {
+      const fields = ['companyName', 'primaryContact.firstName', 'primaryContact.lastName'] as const;
+      const inside = fc
+        .tuple(validText(40), fc.constantFrom(...INVISIBLE_CHARACTERS), validText(40))
+        .map(([before, character, after]) => `${before.trim()}${character}${after.trim()}`);
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...fields), inside, async (field, text) => {
+          const input = { companyName: 'Invisible', domain: `invisible-${++domains}.example`, primaryContact: contact() };
+          if (field === 'companyName') input.companyName = text;
+          else input.primaryContact = { ...input.primaryContact, [field.split('.')[1]]: text };
+          const reply = await gql(CREATE_CUSTOMER, { input });
+          checkGraphQL(reply);
+          const customer = reply.json.data?.createCustomer?.customer ?? null;
+          if (customer) created.customers.add(customer.id);
+          expect(customer && { sent: text, stored: customer }).toBeNull();
+          expect(reply.json.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: `input.${field}` });
+        }),
+        { numRuns: 40 },
       );
     });
 

@@ -242,6 +242,19 @@ describe.each(testDatabases())('orders, seat counts and new customers (%s)', (ki
       expect(results.map((r) => codeOf(r.body) ?? 'OK').sort()).toEqual(['BAD_USER_INPUT', 'OK']);
     });
 
+    it.each([
+      ['companyName', { companyName: 'Lamna\u200b Healthcare' }],
+      ['companyName', { companyName: '\u202eerachtlaeH anmaL' }],
+      ['primaryContact.firstName', { primaryContact: contact({ firstName: 'José\u200b' }) }],
+      ['primaryContact.lastName', { primaryContact: contact({ lastName: '\u202eevil' }) }],
+      ['agreementAcceptance.acceptedBy.firstName', { agreementAcceptance: { dateAgreed: '2026-11-21', acceptedBy: contact({ firstName: 'Ta\ufeffnia' }) } }],
+    ])('refuses an invisible or direction-changing character in input.%s, writing nothing', async (field, change) => {
+      const before = await counts();
+      const { body } = await app.gql(admin, CREATE_CUSTOMER, { input: { ...newCustomer(`invisible-${++n}.onmicrosoft.com`).input, ...change } });
+      expect(body.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: `input.${field}` });
+      expect(await counts()).toEqual(before);
+    });
+
     it('refuses a bad primary contact naming the field', async () => {
       const { body } = await app.gql(admin, CREATE_CUSTOMER, {
         input: { companyName: 'X', domain: 'bad-contact.onmicrosoft.com', primaryContact: contact({ email: 'nope' }) },

@@ -72,18 +72,23 @@ describe.each(testDatabases())('Partner Center-compatible REST (%s)', (kind) => 
       expect(answer.json()).toEqual({ totalCount: 0, items: [], attributes: { objectType: 'Collection' } });
     });
 
-    it('lists every type for *, newest version first, and never a retired one', async () => {
+    it('lists every template of every type for *, retired ones too, newest version first within a type', async () => {
+      const v2 = { templateId: 'MCA-META-V2', agreementType: 'MicrosoftCustomerAgreement', agreementLink: 'https://aka.ms/mca-v2', versionRank: 40 };
+      const v1 = { templateId: MCA_V1, agreementType: 'MicrosoftCustomerAgreement', agreementLink: 'https://aka.ms/customeragreement', versionRank: 1 };
+      const cloud = { templateId: MCLOUD, agreementType: 'MicrosoftCloudAgreement', agreementLink: 'https://docs.microsoft.com/partner-center/agreements', versionRank: 1 };
       await app.seed({ agreements: [template('MCA-META-V2', 40, { effectiveDate: '2026-01-01', agreementLink: 'https://aka.ms/mca-v2' })] });
       try {
         const answer = await app.rest('GET', '/v1/agreements?agreementType=*', { token: admin });
-        expect(answer.json().items).toEqual([
-          { templateId: 'MCA-META-V2', agreementType: 'MicrosoftCustomerAgreement', agreementLink: 'https://aka.ms/mca-v2', versionRank: 40 },
-          { templateId: MCA_V1, agreementType: 'MicrosoftCustomerAgreement', agreementLink: 'https://aka.ms/customeragreement', versionRank: 1 },
-        ]);
-        expect(answer.json().items.map((i: { templateId: string }) => i.templateId)).not.toContain(MCLOUD);
+        expect(answer.json()).toEqual({ totalCount: 3, items: [v2, v1, cloud], attributes: { objectType: 'Collection' } });
+        // One type: only what may be accepted.
+        expect((await app.rest('GET', '/v1/agreements?agreementType=MicrosoftCustomerAgreement', { token: admin })).json().items).toEqual([v2, v1]);
+        expect((await app.rest('GET', '/v1/agreements?agreementType=MicrosoftCloudAgreement', { token: admin })).json().items).toEqual([]);
       } finally {
         await app.seed({ agreements: [template('MCA-META-V2', 40, { effectiveDate: '2026-01-01', agreementLink: 'https://aka.ms/mca-v2', retired: true })] });
       }
+      // Retired, MCA-META-V2 is still listed for *, and no longer for its type.
+      expect((await app.rest('GET', '/v1/agreements?agreementType=*', { token: admin })).json().items).toEqual([{ ...v2 }, v1, cloud]);
+      expect((await app.rest('GET', '/v1/agreements?agreementType=MicrosoftCustomerAgreement', { token: admin })).json().items).toEqual([v1]);
     });
 
     it('is open to any signed-in caller, and reads the type name in any case', async () => {
@@ -93,12 +98,25 @@ describe.each(testDatabases())('Partner Center-compatible REST (%s)', (kind) => 
       expect(answer.json().totalCount).toBe(1);
     });
 
-    it('refuses an unknown agreement type with 400 naming the parameter', async () => {
-      const answer = await app.rest('GET', '/v1/agreements?agreementType=MicrosoftPartnerAgreement', { token: admin });
-      expect(answer.status).toBe(400);
-      expect(answer.json()).toEqual(
-        refusal(3000, 'BAD_USER_INPUT', 'agreementType: must be one of MicrosoftCustomerAgreement, MicrosoftCloudAgreement.', 'agreementType'),
-      );
+    it('refuses an unknown agreement type with 400 naming the parameter and the values allowed, * among them', async () => {
+      for (const path of ['/v1/agreements', agreementsOf('PC-ANY')]) {
+        const answer = await app.rest('GET', `${path}?agreementType=MicrosoftPartnerAgreement`, { token: admin });
+        expect(answer.status).toBe(400);
+        expect(answer.json()).toEqual(
+          refusal(3000, 'BAD_USER_INPUT', 'agreementType: must be one of MicrosoftCustomerAgreement, MicrosoftCloudAgreement, or * for every type.', 'agreementType'),
+        );
+      }
+    });
+
+    it('refuses agreementType given twice with 400 on every route, rather than reading the first', async () => {
+      const id = await freshCustomer();
+      for (const path of ['/v1/agreements', agreementsOf(id), '/v1/reports/acceptance-status.csv']) {
+        for (const query of ['agreementType=MicrosoftCustomerAgreement&agreementType=MicrosoftCloudAgreement', 'agreementType=*&agreementType=*']) {
+          const answer = await app.rest('GET', `${path}?${query}`, { token: admin });
+          expect(answer.status).toBe(400);
+          expect(answer.json()).toEqual(refusal(3000, 'BAD_USER_INPUT', 'agreementType: must be given at most once (got 2 values).', 'agreementType'));
+        }
+      }
     });
   });
 
@@ -217,19 +235,19 @@ describe.each(testDatabases())('Partner Center-compatible REST (%s)', (kind) => 
       });
 
       it.each([
-        ['2026-11-22T00:00:00Z', 'DATE_IN_FUTURE'],
-        ['2019-09-30T00:00:00Z', 'DATE_BEFORE_EFFECTIVE'],
-        ['2026-02-30T00:00:00Z', 'BAD_USER_INPUT'],
-        ['2026-11-20T24:00:00Z', 'BAD_USER_INPUT'],
-        ['20 November 2026', 'BAD_USER_INPUT'],
-        ['', 'BAD_USER_INPUT'],
-        [20261120, 'BAD_USER_INPUT'],
-        [undefined, 'BAD_USER_INPUT'],
-      ])('refuses %s with 400 (%s), writing nothing', async (dateAgreed, code) => {
+        ['2026-11-22T00:00:00Z', 'DATE_IN_FUTURE', 600002],
+        ['2019-09-30T00:00:00Z', 'DATE_BEFORE_EFFECTIVE', 3000],
+        ['2026-02-30T00:00:00Z', 'BAD_USER_INPUT', 3000],
+        ['2026-11-20T24:00:00Z', 'BAD_USER_INPUT', 3000],
+        ['20 November 2026', 'BAD_USER_INPUT', 3000],
+        ['', 'BAD_USER_INPUT', 3000],
+        [20261120, 'BAD_USER_INPUT', 3000],
+        [undefined, 'BAD_USER_INPUT', 3000],
+      ])('refuses %s with 400 (%s, Partner Center code %d), writing nothing', async (dateAgreed, code, partnerCenterCode) => {
         const id = await freshCustomer();
         const answer = await app.rest('POST', agreementsOf(id), { token: admin, body: documentedAgreement({ dateAgreed }) });
         expect(answer.status).toBe(400);
-        expect(answer.json()).toMatchObject({ code: 3000, data: [{ code, field: 'dateAgreed' }], source: SOURCE });
+        expect(answer.json()).toMatchObject({ code: partnerCenterCode, data: [{ code, field: 'dateAgreed' }], source: SOURCE });
         expect(answer.json().description).toMatch(/^dateAgreed: /);
         expect(await count('acceptances WHERE customer_id = ?', [id])).toBe(0);
       });
@@ -280,6 +298,19 @@ describe.each(testDatabases())('Partner Center-compatible REST (%s)', (kind) => 
     });
 
     it.each([
+      ['firstName', 'Tania\u200b'],
+      ['lastName', '\u202eevil'],
+      ['email', 'some\u2060one@example.com'],
+    ])('refuses an invisible or direction-changing character in primaryContact.%s with 400, writing nothing', async (field, value) => {
+      const id = await freshCustomer();
+      const primaryContact = { ...documentedAgreement().primaryContact, [field]: value };
+      const answer = await app.rest('POST', agreementsOf(id), { token: admin, body: documentedAgreement({ primaryContact }) });
+      expect(answer.status).toBe(400);
+      expect(answer.json()).toMatchObject({ code: 3000, data: [{ code: 'BAD_USER_INPUT', field: `primaryContact.${field}` }] });
+      expect(await count('acceptances WHERE customer_id = ?', [id])).toBe(0);
+    });
+
+    it.each([
       ['a JSON array', [documentedAgreement()], 'body'],
       ['a primaryContact that is not an object', documentedAgreement({ primaryContact: 'Tania Carr' }), 'primaryContact'],
     ])('refuses %s with 400', async (_case, body, field) => {
@@ -287,6 +318,34 @@ describe.each(testDatabases())('Partner Center-compatible REST (%s)', (kind) => 
       const answer = await app.rest('POST', agreementsOf(id), { token: admin, body });
       expect(answer.status).toBe(400);
       expect(answer.json().data).toEqual([{ code: 'BAD_USER_INPUT', field }]);
+    });
+
+    it.each([
+      ['application/json', ''],
+      ['application/json; charset=utf-8', ''],
+      ['text/json', ''],
+      ['text/json; charset=utf-8', ''],
+      ['application/json', '\ufeff'],
+      ['text/json', '\ufeff'],
+    ])('reads a body sent as %s, %j before it: 201', async (contentType, start) => {
+      const id = await freshCustomer();
+      const answer = await app.rest('POST', agreementsOf(id), {
+        token: admin,
+        body: `${start}${JSON.stringify(documentedAgreement())}`,
+        headers: { 'content-type': contentType },
+      });
+      expect(answer.status).toBe(201);
+      expect(answer.json().primaryContact.firstName).toBe('Tania');
+      expect(await count('acceptances WHERE customer_id = ?', [id])).toBe(1);
+    });
+
+    it('refuses a body with a second byte order mark, or one inside, as not JSON', async () => {
+      const id = await freshCustomer();
+      for (const body of [`\ufeff\ufeff${JSON.stringify(documentedAgreement())}`, `{\ufeff"dateAgreed": "2026-11-20"}`]) {
+        const answer = await app.rest('POST', agreementsOf(id), { token: admin, body });
+        expect(answer.status).toBe(400);
+        expect(answer.json()).toEqual(refusal(800002, 'BAD_REQUEST', 'The request body is not valid JSON.'));
+      }
     });
 
     it('refuses a body that is not JSON with 400 and Partner Center code 800002', async () => {
@@ -447,6 +506,32 @@ describe.each(testDatabases())('Partner Center-compatible REST (%s)', (kind) => 
       }
     });
 
+    it('echoes MS-CV like MS-CorrelationId, on answers and refusals', async () => {
+      for (const cv of ['YOrQVpKzE0y+Gc8T.0', 'UKQx6bNoHUKNs8eT.1.2', 'Ab/9cdEfGhIjKlMn.12']) {
+        for (const token of [admin, null]) {
+          const answer = await app.rest('GET', '/v1/agreements', { token, headers: { ...MS_HEADERS, 'MS-CV': cv } });
+          expect(answer.headers.get('ms-cv')).toBe(cv);
+          expect(answer.headers.get('ms-correlationid')).toBe(MS_CORRELATION_ID);
+        }
+      }
+      const id = await freshCustomer();
+      const created = await app.rest('POST', agreementsOf(id), { token: admin, body: documentedAgreement(), headers: { 'MS-CV': 'YOrQVpKzE0y+Gc8T.5' } });
+      expect(created.status).toBe(201);
+      expect(created.headers.get('ms-cv')).toBe('YOrQVpKzE0y+Gc8T.5');
+    });
+
+    it('makes up an MS-CV when the client sends none or one that is not a correlation vector', async () => {
+      const CV = /^[A-Za-z0-9+/]{16}\.0$/;
+      const made = new Set<string>();
+      const sent: Record<string, string>[] = [{}, { 'MS-CV': 'has space.0' }, { 'MS-CV': 'no-vector' }, { 'MS-CV': `${'a'.repeat(127)}.0` }];
+      for (const headers of sent) {
+        const answer = await app.rest('GET', '/v1/agreements', { token: admin, headers });
+        expect(answer.headers.get('ms-cv')).toMatch(CV);
+        made.add(answer.headers.get('ms-cv')!);
+      }
+      expect(made.size).toBe(4);
+    });
+
     it('makes up both ids when the client sends none or unusable ones: MS-RequestId is the request id', async () => {
       const sent: Record<string, string>[] = [{}, { 'MS-RequestId': 'has space', 'MS-CorrelationId': 'x'.repeat(129) }];
       for (const headers of sent) {
@@ -484,5 +569,26 @@ describe.each(testDatabases())('Partner Center-compatible REST (%s)', (kind) => 
       expect(answer.headers.get('allow')).toBe(allow);
       expect(answer.json()).toMatchObject({ code: 800042, data: [{ code: 'METHOD_NOT_ALLOWED' }] });
     });
+  });
+});
+
+describe.each(testDatabases())('Partner Center-compatible REST when throttled (%s)', (kind) => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startApp(kind, { clock: fixedClock(NOW), env: { RATE_LIMIT_PER_SECOND: '1', RATE_LIMIT_BURST: '2' } });
+    await app.seed({ partners: partners(), offers: offers() });
+  });
+  afterAll(() => app.close());
+
+  it("answers 429 with Retry-After and Partner Center's throttling code 429, not the code of 503", async () => {
+    const token = await app.token(P.direct, ['ADMIN_AGENT']);
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await app.rest('GET', '/v1/agreements', { token, headers: MS_HEADERS }));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 429]);
+    const throttled = answers[2];
+    expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(throttled.headers.get('ms-correlationid')).toBe(MS_CORRELATION_ID);
+    expect(throttled.json()).toEqual(refusal(429, 'RATE_LIMITED', expect.stringMatching(/^Too many requests/)));
   });
 });

@@ -50,7 +50,8 @@ const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const EMAIL =
   /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$/;
 const PHONE = /^[0-9 +\-().]*[0-9][0-9 +\-().]*$/;
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// Control and format characters, but the joiners ZWNJ and ZWJ.
+const CONTROL = /\p{Cc}|(?![\u200c\u200d])\p{Cf}/u;
 const UTC_PLUS_14_MS = 14 * 3_600_000;
 
 const LATEST_TEMPLATE = '(SELECT t.id FROM agreement_templates t WHERE t.type = ? AND t.retired = 0 ORDER BY t.version_rank DESC LIMIT 1)';
@@ -136,7 +137,7 @@ function requireDate(value: unknown, field: string): string {
   return value as string;
 }
 
-const fold = (value: string | null | undefined) => (value ?? '').trim().normalize('NFC').toLowerCase();
+const fold = (value: string | null | undefined) => (value ?? '').trim().replace(/[\u200c\u200d]/g, '').normalize('NFC').toLowerCase();
 const sameSignatory = (a: ContactJson, b: ContactJson) =>
   fold(a.firstName) === fold(b.firstName) &&
   fold(a.lastName) === fold(b.lastName) &&
@@ -205,7 +206,7 @@ const customer: Handler = async (pool, caller, variables) => {
 /** d: confirm acceptance, minimal but complete: checks, lock, duplicate rule, append, current pointer. */
 const confirm: Handler = async (pool, caller, variables) => {
   const role = requireRole(caller, SELLERS, 'confirm acceptance');
-  if (!TRANSACTING.has(caller.partner.type)) throw new Refusal('FORBIDDEN', `A ${caller.partner.type} partner may not confirm acceptance.`);
+  if (!TRANSACTING.has(caller.partner.type)) throw new Refusal('FORBIDDEN', `${/^[AEIOU]/.test(caller.partner.type) ? 'An' : 'A'} ${caller.partner.type} partner may not confirm acceptance.`);
   if (caller.partner.cloud !== 'PUBLIC') throw new Refusal('AGREEMENT_NOT_SUPPORTED_IN_CLOUD', 'The agreement does not apply.');
   const input = (variables.input ?? {}) as Record<string, unknown>;
   const customerId = requireId(input.customerId, 'input.customerId');

@@ -67,6 +67,26 @@ describe('a contact', () => {
       expect(refusedField({ firstName: name })).toBe(`${PATH}.firstName`);
     });
 
+    it.each([
+      ['a zero-width space at the end', 'José\u200b'],
+      ['a zero-width space inside', 'Jo\u200bsé'],
+      ['a right-to-left override', '\u202eevil'],
+      ['a left-to-right isolate', 'Tania\u2066Carr\u2069'],
+      ['a word joiner', 'Ta\u2060nia'],
+      ['a soft hyphen', 'Ta\u00adnia'],
+      ['a byte order mark inside', 'Ta\ufeffnia'],
+      ['an Arabic letter mark', 'Ta\u061cnia'],
+      ['a tag character', 'Tania\u{e0041}'],
+    ])('refuses %s', (_what, name) => {
+      expect(refusedField({ firstName: name })).toBe(`${PATH}.firstName`);
+      expect(refusedField({ lastName: name })).toBe(`${PATH}.lastName`);
+    });
+
+    it('accepts the joiners ZWNJ and ZWJ, which scripts and emoji need', () => {
+      expect(refusedField({ firstName: 'می\u200cخواهم', lastName: 'Jo\u200dsé' })).toBeNull();
+      expect(refusedField({ firstName: '\u{1F469}\u200d\u{1F469}\u200d\u{1F467}' })).toBeNull();
+    });
+
     it('refuses text that is not well-formed Unicode (a lone surrogate)', () => {
       expect(refusedField({ lastName: 'Carr\uD800' })).toBe(`${PATH}.lastName`);
     });
@@ -121,6 +141,11 @@ describe('a contact', () => {
       expect(refusedField({ phoneNumber: '1'.repeat(32) })).toBeNull();
       expect(refusedField({ phoneNumber: '1'.repeat(33) })).toBe(`${PATH}.phoneNumber`);
     });
+  });
+
+  it('refuses an invisible character in the e-mail and the phone, naming the field', () => {
+    expect(refusedField({ email: 'tania@wingtiptoys.example\u200b' })).toBe(`${PATH}.email`);
+    expect(refusedField({ phoneNumber: '+1 425\u200e 555 0100' })).toBe(`${PATH}.phoneNumber`);
   });
 
   it('names the path it was given', () => {

@@ -1,4 +1,4 @@
-import { validDomain } from '../../src/customers/customer-rules';
+import { validCompanyName, validDomain } from '../../src/customers/customer-rules';
 import { DomainError } from '../../src/shared/errors';
 
 const refused = (value: unknown) => {
@@ -24,5 +24,29 @@ describe('a domain', () => {
     ['a no-break space inside', 'contoso\u00a0ltd.com'],
   ])('refuses %s', (_what, domain) => {
     expect(refused(domain)).toEqual({ code: 'BAD_USER_INPUT', field: 'input.domain' });
+  });
+});
+
+describe('a company name', () => {
+  const refusedName = (value: string) => {
+    try {
+      return validCompanyName(value, 'input.companyName') && null;
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      return error.extensions;
+    }
+  };
+
+  it.each([
+    ['a zero-width space', 'Contoso\u200b'],
+    ['a right-to-left override', '\u202eCorp'],
+    ['a byte order mark inside', 'Con\ufefftoso'],
+  ])('refuses %s', (_what, name) => {
+    expect(refusedName(name)).toEqual({ code: 'BAD_USER_INPUT', field: 'input.companyName' });
+  });
+
+  it('accepts ZWNJ and ZWJ', () => {
+    expect(refusedName('شرکت\u200cها')).toBeNull();
+    expect(refusedName('Wingtip \u{1F3F3}\u{FE0F}\u200d\u{1F308}')).toBeNull();
   });
 });

@@ -24,6 +24,11 @@ describe('the duplicate rule (same signatory)', () => {
     expect(sameSignatory(contact({ firstName: 'Jos\u00e9' }), contact({ firstName: 'Jose\u0301' }))).toBe(true);
   });
 
+  it('ignores the joiners ZWJ and ZWNJ', () => {
+    expect(sameSignatory(contact({ firstName: 'José' }), contact({ firstName: 'Jo\u200dsé' }))).toBe(true);
+    expect(sameSignatory(contact({ lastName: 'Ca\u200crr' }), contact())).toBe(true);
+  });
+
   it.each([
     ['first name', { firstName: 'Tanya' }],
     ['last name', { lastName: 'Kerr' }],

@@ -54,12 +54,16 @@ function confirmationOf(customerId: string, body: unknown): AcceptanceRequest {
  * in Partner Center's shapes. Refusals are thrown and answered by the router.
  */
 export function partnerCenterAgreements(services: Services) {
-  /** GET /v1/agreements: agreement metadata, the templates that may be accepted (any signed-in caller). */
+  /**
+   * GET /v1/agreements: agreement metadata (any signed-in caller). For one type,
+   * its templates that may be accepted; for `*`, every template of every type,
+   * retired ones too: "all agreement metadata", which records still point to.
+   */
   const metadata: RestHandler = async (_req, _body, _caller, { url }) => {
     const type = agreementTypeParameter(url, AgreementType.MICROSOFT_CLOUD_AGREEMENT, true);
     const templates = await loadTemplates(services.db);
     const items = (type ? [type] : Object.values(AgreementType))
-      .flatMap((t) => templatesOfType(templates, t, false))
+      .flatMap((t) => templatesOfType(templates, t, type === null))
       .map((t) => ({ templateId: t.templateId, agreementType: PARTNER_CENTER_TYPE[t.type], agreementLink: t.agreementLink, versionRank: t.versionRank }));
     return jsonResult(200, collection(items));
   };

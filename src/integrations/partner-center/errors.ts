@@ -28,7 +28,7 @@ export const PARTNER_CENTER_ERRORS: Readonly<Record<RefusalCode, PartnerCenterEr
   [ErrorCode.FORBIDDEN]: { status: 403, code: 2032 }, // Forbidden, "Access denied"
   [ErrorCode.NOT_FOUND]: { status: 404, code: 1000 }, // NotFound, "Not found"
   [ErrorCode.BAD_USER_INPUT]: { status: 400, code: 3000 }, // BadRequest, "Invalid property"
-  [ErrorCode.DATE_IN_FUTURE]: { status: 400, code: 3000 },
+  [ErrorCode.DATE_IN_FUTURE]: { status: 400, code: 600002 }, // "Date of agreement cannot be greater than the current date."
   [ErrorCode.DATE_BEFORE_EFFECTIVE]: { status: 400, code: 3000 },
   [ErrorCode.TEMPLATE_RETIRED]: { status: 400, code: 3000 },
   [ErrorCode.ACCEPTANCE_ALREADY_EXISTS]: {
@@ -47,7 +47,7 @@ export const PARTNER_CENTER_ERRORS: Readonly<Record<RefusalCode, PartnerCenterEr
   [ErrorCode.AGREEMENT_NOT_SUPPORTED_IN_CLOUD]: { status: 400, code: 900127 }, // "This operation isn't supported in this environment"
   [ErrorCode.ACCEPTANCE_REQUIRED]: { status: 403, code: 13605 },
   [ErrorCode.SERVICE_UNAVAILABLE]: { status: 503, code: 900192 }, // "Something went wrong. Try again after some time."
-  [ErrorCode.RATE_LIMITED]: { status: 429, code: 900192 },
+  [ErrorCode.RATE_LIMITED]: { status: 429, code: 429 }, // Partner Center's throttling answer: statusCode 429, "Rate limit is exceeded"
   [ErrorCode.QUERY_LIMIT_EXCEEDED]: { status: 400, code: 800002 },
   [ErrorCode.IDEMPOTENCY_KEY_REUSED]: { status: 422, code: 800002 },
   [ErrorCode.IDEMPOTENCY_KEY_IN_USE]: { status: 409, code: 900192 },
