@@ -23,6 +23,8 @@ export interface Config {
   idempotency: IdempotencyConfig;
   limits: OperationLimits;
   rateLimit: RateLimitConfig;
+  /** Requests without a valid token, per client address and server process. */
+  unauthenticatedRateLimit: RateLimitConfig;
   /** Server processes sharing the port (node cluster); 1 runs in this process. */
   workers: number;
   /** How long a known partner is remembered between requests. */
@@ -30,7 +32,7 @@ export interface Config {
   shutdown: { delayMs: number; timeoutMs: number };
 }
 
-/** Requests per partner and server process. */
+/** A token bucket: `burst` requests at once, refilled at `perSecond`. */
 export interface RateLimitConfig {
   perSecond: number;
   burst: number;
@@ -92,6 +94,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimit: {
       perSecond: positive(env, 'RATE_LIMIT_PER_SECOND', 100),
       burst: positive(env, 'RATE_LIMIT_BURST', 200),
+    },
+    unauthenticatedRateLimit: {
+      perSecond: positive(env, 'RATE_LIMIT_UNAUTHENTICATED_PER_SECOND', 10),
+      burst: positive(env, 'RATE_LIMIT_UNAUTHENTICATED_BURST', 20),
     },
     idempotency: {
       ttlMs: positive(env, 'IDEMPOTENCY_TTL_HOURS', 24) * 3_600_000,

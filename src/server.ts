@@ -10,9 +10,10 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { Config } from './config';
-import { ErrorCode } from './shared/errors';
+import { ErrorCode, UnauthenticatedError } from './shared/errors';
 import { formatError } from './shared/format-error';
 import { createAuthenticator } from './auth/authenticate';
+import type { Caller } from './auth/caller';
 import { createTokenVerifier } from './auth/tokens';
 import { buildSchema } from './schema';
 import { createServices, type Services } from './services';
@@ -25,10 +26,13 @@ import { graphqlEndpoint } from './http/graphql-endpoint';
 import { knownOperationTypes } from './http/known-operation-types';
 import { costLimit, limitRules } from './http/operation-limits';
 import { Metrics } from './http/metrics';
-import { PartnerRateLimiter } from './http/rate-limit';
+import { RateLimiter } from './http/rate-limit';
 import { restEndpoint } from './integrations/rest';
 import { errorBody, header, sendJson, traceHeader } from './http/io';
 import { currentRequestScope, type RequestScope, runInRequestScope } from './shared/request-scope';
+
+/** Client addresses whose unauthenticated requests are counted at once; past this the least recent is forgotten. */
+const MAX_LIMITED_ADDRESSES = 10_000;
 
 export interface ServerDeps {
   config: Config;
@@ -58,8 +62,9 @@ export async function createServer(deps: ServerDeps): Promise<AppServer> {
   const authenticate = createAuthenticator(db, createTokenVerifier(config.tokens), config.partnerCacheMs);
 
   const metrics = new Metrics(db);
+  const schema = await buildSchema();
   const apollo = new ApolloServer<Context>({
-    gateway: compiledExecution(await buildSchema()),
+    gateway: compiledExecution(schema),
     introspection: config.introspection,
     // Field suggestions reveal the schema as introspection does: both are off in production unless enabled.
     hideSchemaDetailsFromClientErrors: !config.introspection,
@@ -85,16 +90,26 @@ export async function createServer(deps: ServerDeps): Promise<AppServer> {
   });
   await apollo.start();
 
-  const rateLimiter = new PartnerRateLimiter(config.rateLimit);
-  /** The signed-in caller of a request, within its partner's rate limit. */
+  const partnerLimit = new RateLimiter(config.rateLimit, 'from your partner');
+  const addressLimit = new RateLimiter(config.unauthenticatedRateLimit, 'without a valid token from your address', MAX_LIMITED_ADDRESSES);
+  /**
+   * The signed-in caller of a request (from its Authorization header alone), within its partner's rate
+   * limit. A request without a valid token is refused within its address's limit: 401, else 429.
+   */
   const authenticateRequest = async (req: IncomingMessage) => {
-    const caller = await authenticate(req.headers.authorization);
+    let caller: Caller;
+    try {
+      caller = await authenticate(req.headers.authorization);
+    } catch (error) {
+      if (error instanceof UnauthenticatedError) addressLimit.take(req.socket.remoteAddress ?? '');
+      throw error;
+    }
     const scope = currentRequestScope();
     if (scope) scope.partnerId = caller.partner.id;
-    rateLimiter.take(caller.partner.id);
+    partnerLimit.take(caller.partner.id);
     return caller;
   };
-  const graphql = graphqlEndpoint({ apollo, services, authenticate: authenticateRequest });
+  const graphql = graphqlEndpoint({ apollo, schema, services, authenticate: authenticateRequest, landingPage: !config.production, maxTokens: config.limits.tokens });
   const rest = restEndpoint({ services, authenticate: authenticateRequest, logger });
 
   async function route(req: IncomingMessage, res: ServerResponse, scope: RequestScope): Promise<void> {

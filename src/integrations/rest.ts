@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Caller } from '../auth/caller';
-import { type HttpResult, MAX_BODY_BYTES, parseJsonBody, readBody, send, sendTooLarge, traceHeader } from '../http/io';
+import { type HttpResult, MAX_BODY_BYTES, parseJsonBody, readBody, send, sendTooLarge, sendUnread, traceHeader } from '../http/io';
 import type { Services } from '../services';
 import { ErrorCode } from '../shared/errors';
 import type { Logger } from '../shared/logger';
@@ -36,7 +36,7 @@ interface Route {
 
 export interface RestDeps {
   services: Services;
-  /** The caller of a request, or an UNAUTHENTICATED error. */
+  /** The caller of a request, or an UNAUTHENTICATED (or RATE_LIMITED) error. */
   authenticate(req: IncomingMessage): Promise<Caller>;
   logger: Logger;
 }
@@ -89,8 +89,7 @@ export function restEndpoint(deps: RestDeps) {
     return null;
   }
 
-  async function run(req: IncomingMessage, res: ServerResponse, operation: Operation, route: RouteMatch): Promise<void> {
-    const caller = await deps.authenticate(req);
+  async function run(req: IncomingMessage, res: ServerResponse, operation: Operation, route: RouteMatch, caller: Caller): Promise<void> {
     if (operation.kind === 'stream') return operation.handle(req, res, caller, route);
     let body: unknown;
     if (req.method === 'POST') {
@@ -116,14 +115,23 @@ export function restEndpoint(deps: RestDeps) {
     res.setHeader('ms-requestid', traceHeader(req, 'ms-requestid') ?? scope.requestId);
 
     const found = match(url);
-    if (!found) return send(res, errorResult(ErrorCode.NOT_FOUND, `No route ${url.pathname}.`));
+    if (!found) return sendUnread(req, res, errorResult(ErrorCode.NOT_FOUND, `No route ${url.pathname}.`));
     const operation = found.route.methods[req.method as 'GET' | 'POST'];
     if (!operation) {
       const allow = Object.keys(found.route.methods).join(', ');
-      return send(res, errorResult(RestErrorCode.METHOD_NOT_ALLOWED, `${req.method} is not supported here; use ${allow}.`, {}, { allow }));
+      return sendUnread(req, res, errorResult(RestErrorCode.METHOD_NOT_ALLOWED, `${req.method} is not supported here; use ${allow}.`, {}, { allow }));
     }
     try {
-      await run(req, res, operation, { url, params: found.params });
+      // The caller first, from the Authorization header alone: a refused one's body is never read.
+      let caller: Caller;
+      try {
+        caller = await deps.authenticate(req);
+      } catch (error) {
+        const refused = refusalResult(error);
+        if (refused) return sendUnread(req, res, refused);
+        throw error;
+      }
+      await run(req, res, operation, { url, params: found.params }, caller);
     } catch (error) {
       if (res.headersSent) {
         // A stream already under way cannot turn into an error response: cut it, so the client sees it incomplete.

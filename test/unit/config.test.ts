@@ -39,6 +39,12 @@ describe('configuration', () => {
     for (const PORT of ['65536', '-1', 'http', '80.5']) expect(() => loadConfig({ PORT })).toThrow(ConfigError);
   });
 
+  it('limits requests without a valid token per address: 10 a second, bursts of 20, unless set', () => {
+    expect(loadConfig({}).unauthenticatedRateLimit).toEqual({ perSecond: 10, burst: 20 });
+    expect(loadConfig({ RATE_LIMIT_UNAUTHENTICATED_PER_SECOND: '2', RATE_LIMIT_UNAUTHENTICATED_BURST: '5' }).unauthenticatedRateLimit).toEqual({ perSecond: 2, burst: 5 });
+    for (const value of ['0', '-1', 'many']) expect(() => loadConfig({ RATE_LIMIT_UNAUTHENTICATED_BURST: value })).toThrow(/RATE_LIMIT_UNAUTHENTICATED_BURST/);
+  });
+
   it('refuses an unknown LOG_LEVEL', () => {
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(ConfigError);
   });
