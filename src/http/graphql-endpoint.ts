@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApolloServer, HeaderMap } from '@apollo/server';
-import { getOperationAST, GraphQLError, type GraphQLSchema, parse } from 'graphql';
+import { type DocumentNode, getOperationAST, GraphQLError, type GraphQLSchema, Kind, parse, TypeInfo, visit, visitWithTypeInfo } from 'graphql';
 import type { Caller } from '../auth/caller';
+import type { FieldAccess } from '../auth/guard';
+import type { Operation } from '../auth/roles';
 import type { Services } from '../services';
 import type { Context } from '../shared/context';
 import { createLoaders } from '../shared/loaders';
@@ -74,25 +76,42 @@ export function graphqlEndpoint(deps: GraphQLEndpointDeps) {
       }
     }
     const key = idempotencyKeyOf(req);
-    if (key === undefined || !isMutation(body, deps.maxTokens)) return send(res, await execute(req, url, body, scope, caller));
-    const request = { method: 'POST', path: url.pathname, body };
+    const operations = key === undefined ? null : mutationOperations(deps.schema, body, deps.maxTokens);
+    if (key === undefined || !operations) return send(res, await execute(req, url, body, scope, caller));
+    const request = { method: 'POST', path: url.pathname, body, operations };
     send(res, await runIdempotently(services.idempotency, caller, key, request, () => execute(req, url, body, scope, caller)));
   };
 }
 
 /**
- * Whether a POST body asks for a mutation (what an idempotency key applies to). Parsed under Apollo's
- * token limit: a document over it is no mutation here, and Apollo refuses it with QUERY_LIMIT_EXCEEDED.
+ * When a POST body asks for a mutation (what an idempotency key applies to), the guarded operations of
+ * the fields it selects (the role table's, from the schema); else null. Parsed under Apollo's token
+ * limit: a document over it is no mutation here, and Apollo refuses it with QUERY_LIMIT_EXCEEDED.
  */
-function isMutation(body: unknown, maxTokens: number): boolean {
+function mutationOperations(schema: GraphQLSchema, body: unknown, maxTokens: number): Operation[] | null {
   const { query, operationName } = (body ?? {}) as { query?: unknown; operationName?: unknown };
-  if (typeof query !== 'string') return false;
+  if (typeof query !== 'string') return null;
+  let document: DocumentNode;
   try {
-    const operation = getOperationAST(parse(query, { maxTokens }), typeof operationName === 'string' ? operationName : undefined);
-    return operation?.operation === 'mutation';
+    document = parse(query, { maxTokens });
   } catch {
-    return false;
+    return null;
   }
+  const operation = getOperationAST(document, typeof operationName === 'string' ? operationName : undefined);
+  if (operation?.operation !== 'mutation') return null;
+  const operations = new Set<Operation>();
+  const typeInfo = new TypeInfo(schema);
+  const collect = visitWithTypeInfo(typeInfo, {
+    Field() {
+      const access = typeInfo.getFieldDef()?.extensions.access as FieldAccess | undefined;
+      if (access && 'operation' in access) operations.add(access.operation);
+    },
+  });
+  // The operation and the fragments it may spread (an unused fragment fails validation anyway).
+  for (const definition of document.definitions) {
+    if (definition === operation || definition.kind === Kind.FRAGMENT_DEFINITION) visit(definition, collect);
+  }
+  return [...operations].sort();
 }
 
 /** The refusal of a caller (401, 429, 503) as Apollo words errors, with the error's status and headers. */

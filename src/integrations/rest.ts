@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Caller } from '../auth/caller';
+import { Operation as Guarded } from '../auth/roles';
 import { type HttpResult, MAX_BODY_BYTES, parseJsonBody, readBody, send, sendTooLarge, sendUnread, traceHeader } from '../http/io';
 import type { Services } from '../services';
 import { ErrorCode } from '../shared/errors';
@@ -26,7 +27,8 @@ export type RestHandler = (req: IncomingMessage, body: unknown, caller: Caller, 
 /** A REST operation that streams its answer itself (after any refusal it can make has been thrown). */
 export type StreamHandler = (req: IncomingMessage, res: ServerResponse, caller: Caller, route: RouteMatch) => Promise<void>;
 
-type Operation = { kind: 'result'; handle: RestHandler } | { kind: 'stream'; handle: StreamHandler };
+/** How a route answers; a POST says which guarded operations of the role table it does, for idempotent replays. */
+type Operation = { kind: 'result'; handle: RestHandler; does?: readonly Guarded[] } | { kind: 'stream'; handle: StreamHandler };
 
 interface Route {
   pattern: RegExp;
@@ -61,13 +63,13 @@ export const answering =
  */
 export function restEndpoint(deps: RestDeps) {
   const agreements = partnerCenterAgreements(deps.services);
-  const result = (handle: RestHandler): Operation => ({ kind: 'result', handle: answering(handle) });
+  const result = (handle: RestHandler, does: readonly Guarded[] = []): Operation => ({ kind: 'result', handle: answering(handle), does });
   const routes: Route[] = [
     { pattern: /^\/v1\/agreements$/i, params: [], methods: { GET: result(agreements.metadata) } },
     {
       pattern: /^\/v1\/customers\/([^/]+)\/agreements$/i,
       params: ['customerId'],
-      methods: { GET: result(agreements.ofCustomer), POST: result(agreements.confirm) },
+      methods: { GET: result(agreements.ofCustomer), POST: result(agreements.confirm, [Guarded.CONFIRM_ACCEPTANCE]) },
     },
     {
       pattern: /^\/v1\/reports\/acceptance-status\.csv$/i,
@@ -104,7 +106,7 @@ export function restEndpoint(deps: RestDeps) {
     const execute = () => operation.handle(req, body, caller, route);
     const key = req.method === 'POST' ? idempotencyKeyOf(req) : undefined;
     if (key === undefined) return send(res, await execute());
-    const request = { method: 'POST', path: route.url.pathname, body };
+    const request = { method: 'POST', path: route.url.pathname, body, operations: operation.does ?? [] };
     send(res, await runIdempotently(deps.services.idempotency, caller, key, request, execute, (code, _status, message, field) => errorResult(code, message, field ? { field } : {})));
   }
 
