@@ -3,6 +3,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import cors from 'cors';
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
@@ -112,8 +113,12 @@ export async function createServer(deps: ServerDeps): Promise<AppServer> {
   const graphql = graphqlEndpoint({ apollo, schema, services, authenticate: authenticateRequest, landingPage: !config.production, maxTokens: config.limits.tokens });
   const rest = restEndpoint({ services, authenticate: authenticateRequest, logger });
 
+  const crossOrigin = corsMiddleware(config.corsOrigins);
+
   async function route(req: IncomingMessage, res: ServerResponse, scope: RequestScope): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const api = url.pathname === '/graphql' || /^\/v1(\/|$)/i.test(url.pathname);
+    if (api && crossOrigin && !(await crossOrigin(req, res))) return; // a preflight, answered
     switch (url.pathname) {
       case '/graphql':
         return graphql(req, res, url, scope);
@@ -211,6 +216,46 @@ export async function createServer(deps: ServerDeps): Promise<AppServer> {
     close: () => server.shutdown({ delayMs: 0, timeoutMs: 5000 }),
   };
   return server;
+}
+
+/** Request headers a browser page may send (preflights ask for them): the API's own, and Apollo's CSRF preflight headers. */
+const CORS_ALLOWED_HEADERS = [
+  'authorization',
+  'content-type',
+  'idempotency-key',
+  'ms-requestid',
+  'ms-correlationid',
+  'ms-cv',
+  'x-request-id',
+  'apollo-require-preflight',
+  'x-apollo-operation-name',
+];
+/** Response headers a browser page may read. */
+const CORS_EXPOSED_HEADERS = ['x-request-id', 'ms-requestid', 'ms-correlationid', 'idempotent-replayed', 'retry-after'];
+/** Seconds a browser may keep a preflight's answer (Chromium keeps at most 7200). */
+const CORS_MAX_AGE = 600;
+
+/**
+ * CORS for the browser pages of `origins` (none: no CORS at all): a preflight
+ * from one of them is answered 204 with what it may send, whatever token it
+ * lacks; their requests get the allow-origin and expose headers. Any other
+ * origin gets no CORS header, so its pages cannot read an answer. Resolves
+ * true when the request goes on, false when it was a preflight, answered.
+ */
+function corsMiddleware(origins: readonly string[]) {
+  if (origins.length === 0) return null;
+  const middleware = cors({
+    origin: (origin, callback) => callback(null, origin !== undefined && origins.includes(origin) ? origin : false),
+    methods: ['GET', 'POST'],
+    allowedHeaders: CORS_ALLOWED_HEADERS,
+    exposedHeaders: CORS_EXPOSED_HEADERS,
+    maxAge: CORS_MAX_AGE,
+  });
+  return (req: IncomingMessage, res: ServerResponse) =>
+    new Promise<boolean>((resolve, reject) => {
+      res.once('finish', () => resolve(false));
+      middleware(req, res, (error) => (error ? reject(error) : resolve(true)));
+    });
 }
 
 /** The route of a request path for metrics and logs: ids are replaced, unknown paths pooled. */

@@ -83,6 +83,12 @@ describe.each(testDatabases())('what is done before the caller is known (%s)', (
     expect(get.status).toBe(401);
   });
 
+  it('shows Apollo\'s landing page to a browser without a token outside production', async () => {
+    const answer = await fetch(graphql(), { headers: { accept: 'text/html' } });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-type')).toMatch(/^text\/html/);
+  });
+
   it('checks a signed-in caller against the partner rate limit before reading the body', async () => {
     const limited = await startApp(kind, { env: { RATE_LIMIT_BURST: '1', RATE_LIMIT_PER_SECOND: '0.01' } });
     try {

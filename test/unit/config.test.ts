@@ -45,6 +45,14 @@ describe('configuration', () => {
     for (const value of ['0', '-1', 'many']) expect(() => loadConfig({ RATE_LIMIT_UNAUTHENTICATED_BURST: value })).toThrow(/RATE_LIMIT_UNAUTHENTICATED_BURST/);
   });
 
+  it('takes no CORS origins unless CORS_ORIGINS lists them, exactly as browsers send them', () => {
+    expect(loadConfig({}).corsOrigins).toEqual([]);
+    expect(loadConfig({ CORS_ORIGINS: 'https://portal.example.com, http://localhost:5173' }).corsOrigins).toEqual(['https://portal.example.com', 'http://localhost:5173']);
+    for (const value of ['*', 'portal.example.com', 'https://portal.example.com/', 'https://portal.example.com/app', 'https://Portal.example.com', 'https://portal.example.com:443', 'ftp://files.example.com', 'https://a.example,', 'null']) {
+      expect(() => loadConfig({ CORS_ORIGINS: value })).toThrow(/CORS_ORIGINS/);
+    }
+  });
+
   it('refuses an unknown LOG_LEVEL', () => {
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(ConfigError);
   });
