@@ -2,7 +2,15 @@ import { InitialSchema1763700000000 } from './1763700000000-InitialSchema';
 import { AuditTrail1763800000000 } from './1763800000000-AuditTrail';
 import { IdempotencyKeys1763800100000 } from './1763800100000-IdempotencyKeys';
 import { CustomerCounts1763900000000 } from './1763900000000-CustomerCounts';
+import { IdempotencyKeysPerUser1764000000000 } from './1764000000000-IdempotencyKeysPerUser';
 import { ModelSchema1764100000000 } from './1764100000000-ModelSchema';
 
 /** Every migration, oldest first. */
-export const migrations = [InitialSchema1763700000000, AuditTrail1763800000000, IdempotencyKeys1763800100000, CustomerCounts1763900000000, ModelSchema1764100000000];
+export const migrations = [
+  InitialSchema1763700000000,
+  AuditTrail1763800000000,
+  IdempotencyKeys1763800100000,
+  CustomerCounts1763900000000,
+  IdempotencyKeysPerUser1764000000000,
+  ModelSchema1764100000000,
+];

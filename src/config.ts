@@ -23,6 +23,10 @@ export interface Config {
   idempotency: IdempotencyConfig;
   limits: OperationLimits;
   rateLimit: RateLimitConfig;
+  /** Requests without a valid token, per client address and server process. */
+  unauthenticatedRateLimit: RateLimitConfig;
+  /** Browser origins (`https://portal.example.com`) whose pages may call the API (CORS); none by default. */
+  corsOrigins: readonly string[];
   /** Server processes sharing the port (node cluster); 1 runs in this process. */
   workers: number;
   /** How long a known partner is remembered between requests. */
@@ -30,7 +34,7 @@ export interface Config {
   shutdown: { delayMs: number; timeoutMs: number };
 }
 
-/** Requests per partner and server process. */
+/** A token bucket: `burst` requests at once, refilled at `perSecond`. */
 export interface RateLimitConfig {
   perSecond: number;
   burst: number;
@@ -93,6 +97,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       perSecond: positive(env, 'RATE_LIMIT_PER_SECOND', 100),
       burst: positive(env, 'RATE_LIMIT_BURST', 200),
     },
+    unauthenticatedRateLimit: {
+      perSecond: positive(env, 'RATE_LIMIT_UNAUTHENTICATED_PER_SECOND', 10),
+      burst: positive(env, 'RATE_LIMIT_UNAUTHENTICATED_BURST', 20),
+    },
+    corsOrigins: corsOrigins(env.CORS_ORIGINS),
     idempotency: {
       ttlMs: positive(env, 'IDEMPOTENCY_TTL_HOURS', 24) * 3_600_000,
       waitMs: positive(env, 'IDEMPOTENCY_WAIT_SECONDS', 10) * 1000,
@@ -126,6 +135,31 @@ function tokenConfig(env: NodeJS.ProcessEnv, production: boolean): TokenConfig {
     audience: nonEmpty(env.JWT_AUDIENCE),
     usingDevelopmentSecret,
   };
+}
+
+/**
+ * Exact origins, written as a browser sends them in `Origin`: scheme, host
+ * and port (none when it is the scheme's default), lower case, nothing after.
+ */
+function corsOrigins(value: string | undefined): string[] {
+  const list = nonEmpty(value);
+  if (list === undefined) return [];
+  return list.split(',').map((given) => {
+    const origin = given.trim();
+    if (!isOrigin(origin)) {
+      throw new ConfigError(`CORS_ORIGINS must be comma-separated origins like https://portal.example.com (lower case, no path or trailing slash), got ${JSON.stringify(origin)}`);
+    }
+    return origin;
+  });
+}
+
+function isOrigin(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === text;
+  } catch {
+    return false;
+  }
 }
 
 function port(value: string | undefined): number {

@@ -3,6 +3,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import cors from 'cors';
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
@@ -10,9 +11,10 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { Config } from './config';
-import { ErrorCode } from './shared/errors';
+import { ErrorCode, UnauthenticatedError } from './shared/errors';
 import { formatError } from './shared/format-error';
 import { createAuthenticator } from './auth/authenticate';
+import type { Caller } from './auth/caller';
 import { createTokenVerifier } from './auth/tokens';
 import { buildSchema } from './schema';
 import { createServices, type Services } from './services';
@@ -26,10 +28,13 @@ import { knownOperationTypes } from './http/known-operation-types';
 import { oneMutationPerOperation } from './http/one-mutation-per-operation';
 import { costLimit, limitRules } from './http/operation-limits';
 import { Metrics } from './http/metrics';
-import { PartnerRateLimiter } from './http/rate-limit';
+import { RateLimiter } from './http/rate-limit';
 import { restEndpoint } from './integrations/rest';
 import { errorBody, header, sendJson, traceHeader } from './http/io';
 import { currentRequestScope, type RequestScope, runInRequestScope } from './shared/request-scope';
+
+/** Client addresses whose unauthenticated requests are counted at once; past this the least recent is forgotten. */
+const MAX_LIMITED_ADDRESSES = 10_000;
 
 export interface ServerDeps {
   config: Config;
@@ -59,8 +64,9 @@ export async function createServer(deps: ServerDeps): Promise<AppServer> {
   const authenticate = createAuthenticator(db, createTokenVerifier(config.tokens), config.partnerCacheMs);
 
   const metrics = new Metrics(db);
+  const schema = await buildSchema();
   const apollo = new ApolloServer<Context>({
-    gateway: compiledExecution(await buildSchema()),
+    gateway: compiledExecution(schema),
     introspection: config.introspection,
     // Field suggestions reveal the schema as introspection does: both are off in production unless enabled.
     hideSchemaDetailsFromClientErrors: !config.introspection,
@@ -86,20 +92,34 @@ export async function createServer(deps: ServerDeps): Promise<AppServer> {
   });
   await apollo.start();
 
-  const rateLimiter = new PartnerRateLimiter(config.rateLimit);
-  /** The signed-in caller of a request, within its partner's rate limit. */
+  const partnerLimit = new RateLimiter(config.rateLimit, 'from your partner');
+  const addressLimit = new RateLimiter(config.unauthenticatedRateLimit, 'without a valid token from your address', MAX_LIMITED_ADDRESSES);
+  /**
+   * The signed-in caller of a request (from its Authorization header alone), within its partner's rate
+   * limit. A request without a valid token is refused within its address's limit: 401, else 429.
+   */
   const authenticateRequest = async (req: IncomingMessage) => {
-    const caller = await authenticate(req.headers.authorization);
+    let caller: Caller;
+    try {
+      caller = await authenticate(req.headers.authorization);
+    } catch (error) {
+      if (error instanceof UnauthenticatedError) addressLimit.take(req.socket.remoteAddress ?? '');
+      throw error;
+    }
     const scope = currentRequestScope();
     if (scope) scope.partnerId = caller.partner.id;
-    rateLimiter.take(caller.partner.id);
+    partnerLimit.take(caller.partner.id);
     return caller;
   };
-  const graphql = graphqlEndpoint({ apollo, services, authenticate: authenticateRequest });
+  const graphql = graphqlEndpoint({ apollo, schema, services, authenticate: authenticateRequest, landingPage: !config.production, maxTokens: config.limits.tokens });
   const rest = restEndpoint({ services, authenticate: authenticateRequest, logger });
+
+  const crossOrigin = corsMiddleware(config.corsOrigins);
 
   async function route(req: IncomingMessage, res: ServerResponse, scope: RequestScope): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const api = url.pathname === '/graphql' || /^\/v1(\/|$)/i.test(url.pathname);
+    if (api && crossOrigin && !(await crossOrigin(req, res))) return; // a preflight, answered
     switch (url.pathname) {
       case '/graphql':
         return graphql(req, res, url, scope);
@@ -197,6 +217,46 @@ export async function createServer(deps: ServerDeps): Promise<AppServer> {
     close: () => server.shutdown({ delayMs: 0, timeoutMs: 5000 }),
   };
   return server;
+}
+
+/** Request headers a browser page may send (preflights ask for them): the API's own, and Apollo's CSRF preflight headers. */
+const CORS_ALLOWED_HEADERS = [
+  'authorization',
+  'content-type',
+  'idempotency-key',
+  'ms-requestid',
+  'ms-correlationid',
+  'ms-cv',
+  'x-request-id',
+  'apollo-require-preflight',
+  'x-apollo-operation-name',
+];
+/** Response headers a browser page may read. */
+const CORS_EXPOSED_HEADERS = ['x-request-id', 'ms-requestid', 'ms-correlationid', 'idempotent-replayed', 'retry-after'];
+/** Seconds a browser may keep a preflight's answer (Chromium keeps at most 7200). */
+const CORS_MAX_AGE = 600;
+
+/**
+ * CORS for the browser pages of `origins` (none: no CORS at all): a preflight
+ * from one of them is answered 204 with what it may send, whatever token it
+ * lacks; their requests get the allow-origin and expose headers. Any other
+ * origin gets no CORS header, so its pages cannot read an answer. Resolves
+ * true when the request goes on, false when it was a preflight, answered.
+ */
+function corsMiddleware(origins: readonly string[]) {
+  if (origins.length === 0) return null;
+  const middleware = cors({
+    origin: (origin, callback) => callback(null, origin !== undefined && origins.includes(origin) ? origin : false),
+    methods: ['GET', 'POST'],
+    allowedHeaders: CORS_ALLOWED_HEADERS,
+    exposedHeaders: CORS_EXPOSED_HEADERS,
+    maxAge: CORS_MAX_AGE,
+  });
+  return (req: IncomingMessage, res: ServerResponse) =>
+    new Promise<boolean>((resolve, reject) => {
+      res.once('finish', () => resolve(false));
+      middleware(req, res, (error) => (error ? reject(error) : resolve(true)));
+    });
 }
 
 /** The route of a request path for metrics and logs: ids are replaced, unknown paths pooled. */

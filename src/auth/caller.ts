@@ -29,3 +29,7 @@ export function requireAccess(caller: Caller, operation: Operation): Role {
   }
   return role;
 }
+
+/** Whether the caller may perform the operation: one of its roles, and a partner type it allows. */
+export const mayPerform = (caller: Caller, operation: Operation): boolean =>
+  roleUsed(operation, caller.roles) !== undefined && ACCESS[operation].partnerTypes.includes(caller.partner.type);

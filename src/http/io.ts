@@ -79,6 +79,17 @@ export function sendTooLarge(req: IncomingMessage, res: ServerResponse, body: un
   sendJson(res, 413, body, { connection: 'close' });
 }
 
+/**
+ * Answers a request whose body has not been read (a caller refused before it
+ * is looked at). When some of the body is still to come, the connection is
+ * closed after the answer, so that the rest is never read.
+ */
+export function sendUnread(req: IncomingMessage, res: ServerResponse, result: HttpResult): void {
+  if (req.complete) return send(res, result);
+  res.on('finish', () => req.socket.destroy());
+  send(res, { ...result, headers: { ...result.headers, connection: 'close' } });
+}
+
 /** One header's value (the first, when repeated). */
 export function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];

@@ -20,10 +20,15 @@ const pageSizeEstimator: ComplexityEstimator = ({ args, childComplexity }) => {
   return 1 + childComplexity;
 };
 
-/** A limit rule from graphql-armor whose refusal carries our code and says which limit. */
+/**
+ * A limit rule from graphql-armor whose refusal carries our code and says which limit. Its message
+ * loses graphql-armor's "Syntax Error: ": the document is well-formed, only over a limit.
+ */
 function limited(limit: 'depth' | 'aliases', max: number, rule: (onReject: (ctx: ValidationContext | null, error: GraphQLError) => void) => ValidationRule): ValidationRule {
   return rule((ctx, error) =>
-    ctx?.reportError(new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: ErrorCode.QUERY_LIMIT_EXCEEDED, limit, max } })),
+    ctx?.reportError(
+      new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { nodes: error.nodes, extensions: { code: ErrorCode.QUERY_LIMIT_EXCEEDED, limit, max } }),
+    ),
   );
 }
 

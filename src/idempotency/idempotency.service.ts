@@ -17,8 +17,15 @@ export class IdempotencyConflict extends Error {
   }
 }
 
+/** Whose a key is: a user of a partner. */
+export interface KeyOwner {
+  partnerId: string;
+  userId: string;
+}
+
 interface KeyRow {
   fingerprint: string;
+  operations: string;
   state: 'IN_PROGRESS' | 'COMPLETED';
   response_status: number | null;
   response_content_type: string | null;
@@ -74,10 +81,12 @@ export const requestFingerprint = (method: string, path: string, body: unknown) 
 
 /**
  * Safe retries of mutations (`Idempotency-Key`, or Partner Center's
- * `MS-RequestId`), kept in the database so that every server process sees
- * them: the first request with a key runs and its response is stored; the same
- * request again gets the stored response; another request with that key is
- * refused. Server errors (5xx) are not stored, so a retry runs again.
+ * `MS-RequestId`), kept per partner and user in the database so that every
+ * server process sees them: the first request with a key runs and its
+ * response is stored, with the guarded operations it did; the same request
+ * again gets the stored response, if the caller may still do those operations,
+ * else it runs as a request of its own (and nothing is stored); another request
+ * with that key is refused. Server errors (5xx) are not stored, so a retry runs again.
  */
 export class IdempotencyService {
   constructor(
@@ -86,31 +95,42 @@ export class IdempotencyService {
     private readonly config: IdempotencyConfig,
   ) {}
 
+  /**
+   * Runs `execute` once for the owner's key and request (`fingerprint`), storing its response with the
+   * guarded `operations` it does; a retry is answered with the stored response when `mayReplay` says
+   * the caller may still do the operations stored with it, else it runs again, unstored.
+   */
   async run(
-    partnerId: string,
+    owner: KeyOwner,
     key: string,
-    fingerprint: string,
+    request: { fingerprint: string; operations: readonly string[] },
+    mayReplay: (operations: readonly string[]) => boolean,
     execute: () => Promise<HttpResult>,
   ): Promise<HttpResult & { replayed: boolean }> {
     const deadline = Date.now() + this.config.waitMs;
     for (;;) {
       const now = this.clock.now();
-      if (await this.claim(partnerId, key, fingerprint, now)) break;
-      const row = await this.find(partnerId, key);
+      if (await this.claim(owner, key, request, now)) break;
+      const row = await this.find(owner, key);
       if (!row) continue; // expired and removed meanwhile: claim again
       if (instantValue(row.expires_at) <= now) {
-        await this.db.query('DELETE FROM idempotency_keys WHERE partner_id = ? AND idempotency_key = ? AND expires_at <= ?', [
-          partnerId,
+        await this.db.query('DELETE FROM idempotency_keys WHERE partner_id = ? AND user_id = ? AND idempotency_key = ? AND expires_at <= ?', [
+          owner.partnerId,
+          owner.userId,
           key,
           instantParam(this.db.dialect, now),
         ]);
         continue;
       }
-      if (row.fingerprint !== fingerprint) {
+      if (row.fingerprint !== request.fingerprint) {
         throw new IdempotencyConflict(ErrorCode.IDEMPOTENCY_KEY_REUSED, 422, 'This idempotency key was used for a different request.');
       }
-      if (row.state === 'COMPLETED') return { ...stored(row), replayed: true };
-      if (instantValue(row.lease_until) <= now && (await this.takeOver(partnerId, key, now))) break;
+      if (row.state === 'COMPLETED') {
+        if (mayReplay(operationsOf(row))) return { ...stored(row), replayed: true };
+        // The caller lost a role the stored answer rests on: it gets an answer of its own, and the stored one stays.
+        return { ...(await execute()), replayed: false };
+      }
+      if (instantValue(row.lease_until) <= now && (await this.takeOver(owner, key, now))) break;
       if (Date.now() >= deadline) {
         throw new IdempotencyConflict(ErrorCode.IDEMPOTENCY_KEY_IN_USE, 409, 'A request with this idempotency key is still being processed; retry later.');
       }
@@ -121,11 +141,11 @@ export class IdempotencyService {
     try {
       result = await execute();
     } catch (error) {
-      await this.release(partnerId, key);
+      await this.release(owner, key);
       throw error;
     }
-    if (result.status >= 500) await this.release(partnerId, key);
-    else await this.complete(partnerId, key, result);
+    if (result.status >= 500) await this.release(owner, key);
+    else await this.complete(owner, key, result);
     return { ...result, replayed: false };
   }
 
@@ -134,13 +154,13 @@ export class IdempotencyService {
     return this.db.execute('DELETE FROM idempotency_keys WHERE expires_at <= ?', [instantParam(this.db.dialect, this.clock.now())]);
   }
 
-  private async claim(partnerId: string, key: string, fingerprint: string, now: Date): Promise<boolean> {
+  private async claim(owner: KeyOwner, key: string, request: { fingerprint: string; operations: readonly string[] }, now: Date): Promise<boolean> {
     const at = (ms: number) => instantParam(this.db.dialect, new Date(now.getTime() + ms));
     try {
       await this.db.query(
-        'INSERT INTO idempotency_keys (partner_id, idempotency_key, fingerprint, state, created_at, lease_until, expires_at) ' +
-          "VALUES (?, ?, ?, 'IN_PROGRESS', ?, ?, ?)",
-        [partnerId, key, fingerprint, at(0), at(LEASE_MS), at(this.config.ttlMs)],
+        'INSERT INTO idempotency_keys (partner_id, user_id, idempotency_key, fingerprint, operations, state, created_at, lease_until, expires_at) ' +
+          "VALUES (?, ?, ?, ?, ?, 'IN_PROGRESS', ?, ?, ?)",
+        [owner.partnerId, owner.userId, key, request.fingerprint, request.operations.join(','), at(0), at(LEASE_MS), at(this.config.ttlMs)],
       );
       return true;
     } catch (error) {
@@ -150,38 +170,41 @@ export class IdempotencyService {
   }
 
   /** Takes over a claim whose process stopped without finishing; only one taker wins. */
-  private async takeOver(partnerId: string, key: string, now: Date): Promise<boolean> {
+  private async takeOver(owner: KeyOwner, key: string, now: Date): Promise<boolean> {
     const changed = await this.db.execute(
-      'UPDATE idempotency_keys SET lease_until = ? WHERE partner_id = ? AND idempotency_key = ? AND state = ? AND lease_until <= ?',
-      [instantParam(this.db.dialect, new Date(now.getTime() + LEASE_MS)), partnerId, key, 'IN_PROGRESS', instantParam(this.db.dialect, now)],
+      'UPDATE idempotency_keys SET lease_until = ? WHERE partner_id = ? AND user_id = ? AND idempotency_key = ? AND state = ? AND lease_until <= ?',
+      [instantParam(this.db.dialect, new Date(now.getTime() + LEASE_MS)), owner.partnerId, owner.userId, key, 'IN_PROGRESS', instantParam(this.db.dialect, now)],
     );
     return changed === 1;
   }
 
-  private async find(partnerId: string, key: string): Promise<KeyRow | undefined> {
+  private async find(owner: KeyOwner, key: string): Promise<KeyRow | undefined> {
     const [row] = await this.db.query<KeyRow>(
-      'SELECT fingerprint, state, response_status, response_content_type, response_body, lease_until, expires_at ' +
-        'FROM idempotency_keys WHERE partner_id = ? AND idempotency_key = ?',
-      [partnerId, key],
+      'SELECT fingerprint, operations, state, response_status, response_content_type, response_body, lease_until, expires_at ' +
+        'FROM idempotency_keys WHERE partner_id = ? AND user_id = ? AND idempotency_key = ?',
+      [owner.partnerId, owner.userId, key],
     );
     return row;
   }
 
-  private async complete(partnerId: string, key: string, result: HttpResult): Promise<void> {
+  private async complete(owner: KeyOwner, key: string, result: HttpResult): Promise<void> {
     await this.db.query(
       "UPDATE idempotency_keys SET state = 'COMPLETED', response_status = ?, response_content_type = ?, response_body = ? " +
-        'WHERE partner_id = ? AND idempotency_key = ?',
-      [result.status, result.headers['content-type'] ?? null, result.body, partnerId, key],
+        'WHERE partner_id = ? AND user_id = ? AND idempotency_key = ?',
+      [result.status, result.headers['content-type'] ?? null, result.body, owner.partnerId, owner.userId, key],
     );
   }
 
-  private async release(partnerId: string, key: string): Promise<void> {
-    await this.db.query("DELETE FROM idempotency_keys WHERE partner_id = ? AND idempotency_key = ? AND state = 'IN_PROGRESS'", [
-      partnerId,
+  private async release(owner: KeyOwner, key: string): Promise<void> {
+    await this.db.query("DELETE FROM idempotency_keys WHERE partner_id = ? AND user_id = ? AND idempotency_key = ? AND state = 'IN_PROGRESS'", [
+      owner.partnerId,
+      owner.userId,
       key,
     ]);
   }
 }
+
+const operationsOf = (row: KeyRow): string[] => (row.operations ? row.operations.split(',') : []);
 
 function stored(row: KeyRow): HttpResult {
   return {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Caller } from '../auth/caller';
-import { type HttpResult, MAX_BODY_BYTES, parseJsonBody, readBody, send, sendTooLarge, traceHeader } from '../http/io';
+import { Operation as Guarded } from '../auth/roles';
+import { type HttpResult, MAX_BODY_BYTES, parseJsonBody, readBody, send, sendTooLarge, sendUnread, traceHeader } from '../http/io';
 import type { Services } from '../services';
 import { ErrorCode } from '../shared/errors';
 import type { Logger } from '../shared/logger';
@@ -27,7 +28,8 @@ export type RestHandler = (req: IncomingMessage, body: unknown, caller: Caller, 
 /** A REST operation that streams its answer itself (after any refusal it can make has been thrown). */
 export type StreamHandler = (req: IncomingMessage, res: ServerResponse, caller: Caller, route: RouteMatch) => Promise<void>;
 
-type Operation = { kind: 'result'; handle: RestHandler } | { kind: 'stream'; handle: StreamHandler };
+/** How a route answers; a POST says which guarded operations of the role table it does, for idempotent replays. */
+type Operation = { kind: 'result'; handle: RestHandler; does?: readonly Guarded[] } | { kind: 'stream'; handle: StreamHandler };
 
 interface Route {
   pattern: RegExp;
@@ -37,7 +39,7 @@ interface Route {
 
 export interface RestDeps {
   services: Services;
-  /** The caller of a request, or an UNAUTHENTICATED error. */
+  /** The caller of a request, or an UNAUTHENTICATED (or RATE_LIMITED) error. */
   authenticate(req: IncomingMessage): Promise<Caller>;
   logger: Logger;
 }
@@ -62,13 +64,13 @@ export const answering =
  */
 export function restEndpoint(deps: RestDeps) {
   const agreements = partnerCenterAgreements(deps.services);
-  const result = (handle: RestHandler): Operation => ({ kind: 'result', handle: answering(handle) });
+  const result = (handle: RestHandler, does: readonly Guarded[] = []): Operation => ({ kind: 'result', handle: answering(handle), does });
   const routes: Route[] = [
     { pattern: /^\/v1\/agreements$/i, params: [], methods: { GET: result(agreements.metadata) } },
     {
       pattern: /^\/v1\/customers\/([^/]+)\/agreements$/i,
       params: ['customerId'],
-      methods: { GET: result(agreements.ofCustomer), POST: result(agreements.confirm) },
+      methods: { GET: result(agreements.ofCustomer), POST: result(agreements.confirm, [Guarded.CONFIRM_ACCEPTANCE]) },
     },
     {
       pattern: /^\/v1\/reports\/acceptance-status\.csv$/i,
@@ -90,8 +92,7 @@ export function restEndpoint(deps: RestDeps) {
     return null;
   }
 
-  async function run(req: IncomingMessage, res: ServerResponse, operation: Operation, route: RouteMatch): Promise<void> {
-    const caller = await deps.authenticate(req);
+  async function run(req: IncomingMessage, res: ServerResponse, operation: Operation, route: RouteMatch, caller: Caller): Promise<void> {
     if (operation.kind === 'stream') return operation.handle(req, res, caller, route);
     let body: unknown;
     if (req.method === 'POST') {
@@ -106,7 +107,7 @@ export function restEndpoint(deps: RestDeps) {
     const execute = () => operation.handle(req, body, caller, route);
     const key = req.method === 'POST' ? idempotencyKeyOf(req) : undefined;
     if (key === undefined) return send(res, await execute());
-    const request = { method: 'POST', path: route.url.pathname, body };
+    const request = { method: 'POST', path: route.url.pathname, body, operations: operation.does ?? [] };
     send(res, await runIdempotently(deps.services.idempotency, caller, key, request, execute, (code, _status, message, field) => errorResult(code, message, field ? { field } : {})));
   }
 
@@ -118,14 +119,23 @@ export function restEndpoint(deps: RestDeps) {
     res.setHeader('ms-cv', correlationVectorOf(req));
 
     const found = match(url);
-    if (!found) return send(res, errorResult(ErrorCode.NOT_FOUND, `No route ${url.pathname}.`));
+    if (!found) return sendUnread(req, res, errorResult(ErrorCode.NOT_FOUND, `No route ${url.pathname}.`));
     const operation = found.route.methods[req.method as 'GET' | 'POST'];
     if (!operation) {
       const allow = Object.keys(found.route.methods).join(', ');
-      return send(res, errorResult(RestErrorCode.METHOD_NOT_ALLOWED, `${req.method} is not supported here; use ${allow}.`, {}, { allow }));
+      return sendUnread(req, res, errorResult(RestErrorCode.METHOD_NOT_ALLOWED, `${req.method} is not supported here; use ${allow}.`, {}, { allow }));
     }
     try {
-      await run(req, res, operation, { url, params: found.params });
+      // The caller first, from the Authorization header alone: a refused one's body is never read.
+      let caller: Caller;
+      try {
+        caller = await deps.authenticate(req);
+      } catch (error) {
+        const refused = refusalResult(error);
+        if (refused) return sendUnread(req, res, refused);
+        throw error;
+      }
+      await run(req, res, operation, { url, params: found.params }, caller);
     } catch (error) {
       if (res.headersSent) {
         // A stream already under way cannot turn into an error response: cut it, so the client sees it incomplete.

@@ -7,6 +7,7 @@ import { currentRequestScope } from './request-scope';
 // Apollo's message for a variable that does not fit its type names the input path: `at "input.dateAgreed"`.
 const VARIABLE_PATH = /^Variable "\$([^"]+)" got invalid value .*? at "([^"]+)"/s;
 const VARIABLE_NAME = /^Variable "\$([^"]+)"/;
+const TOKEN_LIMIT = /contains more (?:than|that) (\d+) tokens/;
 
 /**
  * Shapes every error for the caller: known codes pass with `extensions.field`
@@ -30,8 +31,15 @@ export const formatError =
     if (code === 'GRAPHQL_VALIDATION_FAILED' && error instanceof GraphQLError && error.originalError && !(error.originalError instanceof GraphQLError)) {
       return { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.BAD_USER_INPUT } };
     }
-    if (code === 'GRAPHQL_PARSE_FAILED' && /contains more (?:than|that) \d+ tokens/.test(formatted.message)) {
-      return { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.QUERY_LIMIT_EXCEEDED, limit: 'tokens' } };
+    // graphql-js words the token limit as a syntax error ("more that 5000 tokens"); it is a limit like the others.
+    const tokens = code === 'GRAPHQL_PARSE_FAILED' ? TOKEN_LIMIT.exec(formatted.message) : null;
+    if (tokens) {
+      const max = Number(tokens[1]);
+      return {
+        ...formatted,
+        message: `The document contains more than ${max} tokens, the limit: send a smaller one.`,
+        extensions: { ...formatted.extensions, code: ErrorCode.QUERY_LIMIT_EXCEEDED, limit: 'tokens', max },
+      };
     }
     if (code === ErrorCode.INTERNAL_SERVER_ERROR || code === undefined) {
       logger.error({ err: unwrapResolverError(error), requestId, path: formatted.path }, 'unexpected error');

@@ -257,7 +257,7 @@ describe.each(testDatabases())('hostile input (%s)', (kind) => {
   beforeAll(async () => {
     app = await startApp(kind, {
       clock: fixedClock(NOW),
-      env: { RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000' },
+      env: { RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000', RATE_LIMIT_UNAUTHENTICATED_PER_SECOND: '1000000', RATE_LIMIT_UNAUTHENTICATED_BURST: '1000000' },
     });
     await app.seed({
       partners: partners(),

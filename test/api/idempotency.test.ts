@@ -113,6 +113,114 @@ describe.each(testDatabases())('idempotent mutations (%s)', (kind) => {
     expect(await acceptancesOf(theirs)).toBe(1);
   });
 
+  describe('keys are the caller\'s own', () => {
+    const CONFIRM_WITH_CONTACT = `mutation ($input: ConfirmAcceptanceInput!) {
+      confirmCustomerAcceptance(input: $input) { acceptance { id acceptedBy { email phoneNumber } } }
+    }`;
+    const signatory = { firstName: 'Mara', lastName: 'Lind', email: 'mara.lind@signatory.example', phoneNumber: '+46 8 555 0199' };
+    const codes = (answer: Raw) => (JSON.parse(answer.text).errors ?? []).map((e: { extensions: { code: string } }) => e.extensions.code);
+    const as = async (roles: string[], userId: string) => app.token(P.direct, roles, userId);
+
+    it('does not give a user without roles the answer another user stored under the same key and body', async () => {
+      const id = await fresh();
+      const headers = { 'Idempotency-Key': `colleague-${id}` };
+      const variables = { input: { customerId: id, dateAgreed: yesterday, acceptedBy: signatory } };
+      const admin = await post(CONFIRM_WITH_CONTACT, variables, headers, app.url, await as(['ADMIN_AGENT'], 'admin-1'));
+      expect(JSON.parse(admin.text).data.confirmCustomerAcceptance.acceptance.acceptedBy.email).toBe(signatory.email);
+
+      const colleague = await post(CONFIRM_WITH_CONTACT, variables, headers, app.url, await as([], 'colleague-1'));
+      expect(colleague.headers.get('idempotent-replayed')).toBeNull();
+      expect(codes(colleague)).toEqual(['FORBIDDEN']);
+      expect(colleague.text).not.toContain(signatory.email);
+      expect(colleague.text).not.toContain(signatory.phoneNumber);
+      expect(await acceptancesOf(id)).toBe(1);
+    });
+
+    it('runs a request for real for a user with the role after a user without roles was refused with the same key and body', async () => {
+      const id = await fresh();
+      const headers = { 'Idempotency-Key': `refused-first-${id}` };
+      const variables = { input: { customerId: id, dateAgreed: yesterday } };
+      const refused = await post(CONFIRM, variables, headers, app.url, await as([], 'no-role-1'));
+      expect(codes(refused)).toEqual(['FORBIDDEN']);
+      const admin = await post(CONFIRM, variables, headers, app.url, await as(['ADMIN_AGENT'], 'admin-2'));
+      expect(admin.headers.get('idempotent-replayed')).toBeNull();
+      expect(JSON.parse(admin.text).errors).toBeUndefined();
+      expect(await acceptancesOf(id)).toBe(1);
+
+      // the same user, refused without the role, runs it for real once given the role
+      const other = await fresh();
+      const otherVariables = { input: { customerId: other, dateAgreed: yesterday } };
+      const otherHeaders = { 'Idempotency-Key': `granted-later-${other}` };
+      expect(codes(await post(CONFIRM, otherVariables, otherHeaders, app.url, await as([], 'promoted-1')))).toEqual(['FORBIDDEN']);
+      const granted = await post(CONFIRM, otherVariables, otherHeaders, app.url, await as(['SALES_AGENT'], 'promoted-1'));
+      expect(granted.headers.get('idempotent-replayed')).toBeNull();
+      expect(JSON.parse(granted.text).errors).toBeUndefined();
+      expect(await acceptancesOf(other)).toBe(1);
+    });
+
+    it('gives a user whose token lost the role a refusal of its own, not the stored success, and the stored one again with the role', async () => {
+      const id = await fresh();
+      const headers = { 'Idempotency-Key': `revoked-${id}` };
+      const variables = { input: { customerId: id, dateAgreed: yesterday, acceptedBy: signatory } };
+      const first = await post(CONFIRM_WITH_CONTACT, variables, headers, app.url, await as(['ADMIN_AGENT'], 'revoked-1'));
+      expect(JSON.parse(first.text).errors).toBeUndefined();
+
+      for (const roles of [[], ['HELPDESK_AGENT']]) {
+        const revoked = await post(CONFIRM_WITH_CONTACT, variables, headers, app.url, await as(roles, 'revoked-1'));
+        expect(revoked.headers.get('idempotent-replayed')).toBeNull();
+        expect(codes(revoked)).toEqual(['FORBIDDEN']);
+        expect(revoked.text).not.toContain(signatory.email);
+      }
+
+      const restored = await post(CONFIRM_WITH_CONTACT, variables, headers, app.url, await as(['SALES_AGENT'], 'revoked-1'));
+      expect(restored.headers.get('idempotent-replayed')).toBe('true');
+      expect(restored.text).toBe(first.text);
+      expect(await acceptancesOf(id)).toBe(1);
+    });
+
+    it('keeps a request the caller may do only in part, and replays it to that caller', async () => {
+      const id = await fresh();
+      const headers = { 'Idempotency-Key': `in-part-${id}` };
+      const both = `mutation ($input: ConfirmAcceptanceInput!, $attest: AttestAcceptanceInput!) {
+        confirmCustomerAcceptance(input: $input) { acceptance { id } }
+        attestCustomerAcceptance(input: $attest) { acceptance { id } }
+      }`;
+      const variables = { input: { customerId: id, dateAgreed: yesterday }, attest: { customerId: id, dateAgreed: yesterday } };
+      const sales = await as(['SALES_AGENT'], 'seller-1');
+      const first = await post(both, variables, headers, app.url, sales);
+      expect(codes(first)).toEqual(['FORBIDDEN']); // attest is not a seller's; the confirmation before it was recorded
+      expect(await acceptancesOf(id)).toBe(1);
+      const retry = await post(both, variables, headers, app.url, sales);
+      expect(retry.headers.get('idempotent-replayed')).toBe('true');
+      expect(retry.text).toBe(first.text);
+      expect(await acceptancesOf(id)).toBe(1);
+    });
+
+    it('does the same over REST with MS-RequestId', async () => {
+      const id = await fresh();
+      const path = `/v1/customers/${id}/agreements`;
+      const body = { primaryContact: signatory, dateAgreed: yesterday };
+      const headers = { 'MS-RequestId': `rest-${id}` };
+      const admin = await app.rest('POST', path, { token: await as(['ADMIN_AGENT'], 'rest-admin'), body, headers });
+      expect(admin.status).toBe(201);
+
+      const colleague = await app.rest('POST', path, { token: await as([], 'rest-colleague'), body, headers });
+      expect(colleague.status).toBe(403);
+      expect(colleague.headers.get('idempotent-replayed')).toBeNull();
+      expect(colleague.text).not.toContain(signatory.email);
+
+      const revoked = await app.rest('POST', path, { token: await as(['GLOBAL_ADMIN'], 'rest-admin'), body, headers });
+      expect(revoked.status).toBe(403);
+      expect(revoked.headers.get('idempotent-replayed')).toBeNull();
+
+      const retry = await app.rest('POST', path, { token: await as(['ADMIN_AGENT'], 'rest-admin'), body, headers });
+      expect(retry.status).toBe(201);
+      expect(retry.headers.get('idempotent-replayed')).toBe('true');
+      expect(retry.text).toBe(admin.text);
+      expect(await acceptancesOf(id)).toBe(1);
+    });
+  });
+
   it('replays a refusal as it was, without running the request again', async () => {
     const id = await fresh();
     const headers = { 'Idempotency-Key': `refused-${id}` };

@@ -9,7 +9,7 @@ describe.each(testDatabases())('operation limits (%s)', (kind) => {
 
   beforeAll(async () => {
     app = await startApp(kind);
-    strict = await startApp(kind, { env: { GRAPHQL_MAX_DEPTH: '4', GRAPHQL_MAX_COST: '100' } });
+    strict = await startApp(kind, { env: { GRAPHQL_MAX_DEPTH: '4', GRAPHQL_MAX_COST: '100', GRAPHQL_MAX_TOKENS: '1000' } });
     for (const a of [app, strict]) await a.seed({ partners: partners(), offers: offers(), customers: [customer('L-1')] });
     token = await app.token(P.direct, ['ADMIN_AGENT']);
   });
@@ -25,6 +25,7 @@ describe.each(testDatabases())('operation limits (%s)', (kind) => {
     const { status, body } = await strict.gql(token, deep);
     expect(status).toBe(400);
     expect(limitOf(body)).toMatchObject({ code: 'QUERY_LIMIT_EXCEEDED', limit: 'depth', max: 4 });
+    expect(body.errors![0].message).not.toMatch(/^Syntax Error/);
     const shallow = await strict.gql(token, '{ customers(first: 1) { nodes { agreementStatus { status } } } }');
     expect(shallow.body.errors).toBeUndefined();
   });
@@ -62,6 +63,7 @@ describe.each(testDatabases())('operation limits (%s)', (kind) => {
     const { status, body } = await app.gql(token, `{ ${aliases} }`);
     expect(status).toBe(400);
     expect(limitOf(body)).toMatchObject({ code: 'QUERY_LIMIT_EXCEEDED', limit: 'aliases', max: 30 });
+    expect(body.errors![0].message).toBe('Aliases limit of 30 exceeded, found 31.');
     expect((await app.gql(token, `{ ${aliases.split(' a30:')[0]} }`)).body.errors).toBeUndefined();
   });
 
@@ -69,7 +71,16 @@ describe.each(testDatabases())('operation limits (%s)', (kind) => {
     const fields = Array.from({ length: 6000 }, () => '__typename').join(' ');
     const { status, body } = await app.gql(token, `{ ${fields} }`);
     expect(status).toBe(400);
-    expect(limitOf(body)).toMatchObject({ code: 'QUERY_LIMIT_EXCEEDED', limit: 'tokens' });
+    expect(limitOf(body)).toEqual({ code: 'QUERY_LIMIT_EXCEEDED', limit: 'tokens', max: 5000 });
+    expect(body.errors![0].message).toBe('The document contains more than 5000 tokens, the limit: send a smaller one.');
+  });
+
+  it('refuses a keyed mutation of more tokens than the limit the same way, saying the limit set', async () => {
+    const fields = Array.from({ length: 1200 }, () => '__typename').join(' ');
+    const { status, body } = await strict.gql(token, `mutation { ${fields} }`, undefined, { 'Idempotency-Key': 'too-many-tokens' });
+    expect(status).toBe(400);
+    expect(limitOf(body)).toEqual({ code: 'QUERY_LIMIT_EXCEEDED', limit: 'tokens', max: 1000 });
+    expect(body.errors![0].message).toBe('The document contains more than 1000 tokens, the limit: send a smaller one.');
   });
 
   it('refuses a batch of operations in one request unless batching is enabled', async () => {

@@ -30,6 +30,11 @@ describe.each(testDatabases())('production posture (%s)', (kind) => {
     expect((await opened.gql(token, '{ me { userI } }')).body.errors![0].message).toMatch(/Did you mean "userId"/);
   });
 
+  it('shows no landing page: a browser without a token is refused like any request', async () => {
+    const answer = await fetch(`${production.url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(answer.status).toBe(401);
+  });
+
   it('refuses a token whose user id is longer than can be recorded', async () => {
     const token = await production.token(P.direct, ['ADMIN_AGENT'], 'u'.repeat(129));
     const { status, body } = await production.gql(token, '{ me { userId } }');

@@ -144,6 +144,12 @@ describe('npm start on an embedded database', () => {
     expect(stderr).toContain('PORT');
   });
 
+  it('refuses to start with a CORS_ORIGINS entry that is not an origin, naming it, and exits with 1', async () => {
+    const { code, stderr } = await runToExit(environment(`sqlite:${join(dir, 'cors.sqlite')}`, { CORS_ORIGINS: 'https://portal.example.com/app' }));
+    expect(code).toBe(1);
+    expect(stderr).toContain('CORS_ORIGINS');
+  });
+
   it('refuses to start in production without JWT_SECRET or JWT_JWKS_URL, and exits with 1', async () => {
     const { code, stderr } = await runToExit(environment(`sqlite:${join(dir, 'prod.sqlite')}`, { NODE_ENV: 'production' }));
     expect(code).toBe(1);

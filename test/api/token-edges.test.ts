@@ -74,7 +74,7 @@ describe.each(testDatabases())('token edges (%s)', (kind) => {
         ?.recorded_by_user_id;
 
     beforeAll(async () => {
-      app = await startApp(kind, { env: { RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000' } });
+      app = await startApp(kind, { env: { RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000', RATE_LIMIT_UNAUTHENTICATED_PER_SECOND: '1000000', RATE_LIMIT_UNAUTHENTICATED_BURST: '1000000' } });
       await app.seed({ partners: partners(), customers: [customer('T-1')] });
     });
     afterAll(() => app.close());

@@ -39,6 +39,20 @@ describe('configuration', () => {
     for (const PORT of ['65536', '-1', 'http', '80.5']) expect(() => loadConfig({ PORT })).toThrow(ConfigError);
   });
 
+  it('limits requests without a valid token per address: 10 a second, bursts of 20, unless set', () => {
+    expect(loadConfig({}).unauthenticatedRateLimit).toEqual({ perSecond: 10, burst: 20 });
+    expect(loadConfig({ RATE_LIMIT_UNAUTHENTICATED_PER_SECOND: '2', RATE_LIMIT_UNAUTHENTICATED_BURST: '5' }).unauthenticatedRateLimit).toEqual({ perSecond: 2, burst: 5 });
+    for (const value of ['0', '-1', 'many']) expect(() => loadConfig({ RATE_LIMIT_UNAUTHENTICATED_BURST: value })).toThrow(/RATE_LIMIT_UNAUTHENTICATED_BURST/);
+  });
+
+  it('takes no CORS origins unless CORS_ORIGINS lists them, exactly as browsers send them', () => {
+    expect(loadConfig({}).corsOrigins).toEqual([]);
+    expect(loadConfig({ CORS_ORIGINS: 'https://portal.example.com, http://localhost:5173' }).corsOrigins).toEqual(['https://portal.example.com', 'http://localhost:5173']);
+    for (const value of ['*', 'portal.example.com', 'https://portal.example.com/', 'https://portal.example.com/app', 'https://Portal.example.com', 'https://portal.example.com:443', 'ftp://files.example.com', 'https://a.example,', 'null']) {
+      expect(() => loadConfig({ CORS_ORIGINS: value })).toThrow(/CORS_ORIGINS/);
+    }
+  });
+
   it('refuses an unknown LOG_LEVEL', () => {
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(ConfigError);
   });
