@@ -19,7 +19,6 @@ export interface DatabaseOptions {
 
 export function dataSourceOptions(databaseUrl: string, options: DatabaseOptions = {}): DataSourceOptions {
   const common = {
-    entities,
     migrations,
     migrationsRun: false,
     synchronize: false,
@@ -31,6 +30,7 @@ export function dataSourceOptions(databaseUrl: string, options: DatabaseOptions 
     if (database === '') throw new Error('DATABASE_URL sqlite: needs a path or :memory:');
     return {
       ...common,
+      entities: entities('sqlite'),
       type: 'better-sqlite3',
       database,
       enableWAL: database !== ':memory:',
@@ -45,6 +45,7 @@ export function dataSourceOptions(databaseUrl: string, options: DatabaseOptions 
     if (!database) throw new Error('DATABASE_URL mysql:// needs a database name: mysql://user:pass@host:3306/db');
     return {
       ...common,
+      entities: entities('mysql'),
       // MariaDB's own driver type reads its schema as MariaDB reports it (defaults, for one).
       type: url.protocol === 'mariadb:' ? 'mariadb' : 'mysql',
       host: url.hostname,

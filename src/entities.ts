@@ -1,16 +1,17 @@
 import { Acceptance } from './acceptances/acceptance.entity';
 import { CurrentAcceptance } from './acceptances/current-acceptance.entity';
 import { AgreementTemplate } from './agreements/agreement.entity';
+import { AuditChainHead, ChainedAuditEvent, PendingAuditEvent } from './audit/audit.entities';
+import { CurrentAcceptanceCount, RelationshipCount } from './customers/count.entities';
 import { Customer, PartnerCustomer } from './customers/customer.entity';
+import { MysqlIdempotencyKey, SqliteIdempotencyKey } from './idempotency/idempotency-key.entity';
 import { Offer } from './orders/offer.entity';
 import { Order, OrderLineItem } from './orders/order.entity';
 import { Subscription } from './orders/subscription.entity';
 import { Partner } from './partners/partner.entity';
-import { AuditChainHead, ChainedAuditEvent, PendingAuditEvent } from './audit/audit.entities';
-import { CurrentAcceptanceCount, RelationshipCount } from './customers/count.entities';
 
-/** Every TypeORM entity, for the data source. */
-export const entities = [
+/** Every TypeORM entity, for a data source on MySQL/MariaDB (`mysql`) or SQLite. */
+export const entities = (database: 'mysql' | 'sqlite') => [
   Partner,
   Customer,
   PartnerCustomer,
@@ -26,4 +27,5 @@ export const entities = [
   ChainedAuditEvent,
   AuditChainHead,
   PendingAuditEvent,
+  database === 'mysql' ? MysqlIdempotencyKey : SqliteIdempotencyKey,
 ];
