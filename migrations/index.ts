@@ -4,6 +4,8 @@ import { IdempotencyKeys1763800100000 } from './1763800100000-IdempotencyKeys';
 import { CustomerCounts1763900000000 } from './1763900000000-CustomerCounts';
 import { IdempotencyKeysPerUser1764000000000 } from './1764000000000-IdempotencyKeysPerUser';
 import { ModelSchema1764100000000 } from './1764100000000-ModelSchema';
+import { StatusCounts1764200000000 } from './1764200000000-StatusCounts';
+import { LastSequence1764300000000 } from './1764300000000-LastSequence';
 
 /** Every migration, oldest first. */
 export const migrations = [
@@ -13,4 +15,6 @@ export const migrations = [
   CustomerCounts1763900000000,
   IdempotencyKeysPerUser1764000000000,
   ModelSchema1764100000000,
+  StatusCounts1764200000000,
+  LastSequence1764300000000,
 ];

@@ -31,6 +31,8 @@ export interface Config {
   workers: number;
   /** How long a known partner is remembered between requests. */
   partnerCacheMs: number;
+  /** How long the published agreement versions a process has read are kept. */
+  agreementCacheMs: number;
   shutdown: { delayMs: number; timeoutMs: number };
 }
 
@@ -89,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     workers: wholeNumber(env, 'WORKERS', 1, 1, 64),
     partnerCacheMs: wholeNumber(env, 'PARTNER_CACHE_SECONDS', 5, 0, 3600) * 1000,
+    agreementCacheMs: wholeNumber(env, 'AGREEMENT_CACHE_SECONDS', 5, 0, 3600) * 1000,
     shutdown: {
       delayMs: wholeNumber(env, 'SHUTDOWN_DELAY_SECONDS', 0, 0, 300) * 1000,
       timeoutMs: wholeNumber(env, 'SHUTDOWN_TIMEOUT_SECONDS', 25, 0, 3600) * 1000,

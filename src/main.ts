@@ -2,11 +2,13 @@ import 'reflect-metadata';
 import cluster from 'node:cluster';
 import dataSource, { openDataSource } from '../ormconfig';
 import { signToken } from './auth/tokens';
-import { DEMO_PARTNER_ID, loadDemoData } from './cli/demo';
 import { type Config, ConfigError, loadConfig } from './config';
+import { DEMO_PARTNER_ID, loadDemoData } from './imports/demo';
 import { createServer } from './server';
-import { Database } from './shared/db';
+import { createServices } from './services';
+import { systemClock } from './shared/clock';
 import { createLogger, type Logger } from './shared/logger';
+import { Database } from './shared/unit-of-work';
 
 const embedded = () => dataSource.options.type === 'better-sqlite3';
 
@@ -15,11 +17,13 @@ const embedded = () => dataSource.options.type === 'better-sqlite3';
  * database is migrated (and given the demo data when empty, outside
  * production); MySQL must already be migrated (`npm run cli -- migrate`).
  */
-async function prepareDatabase(config: Config): Promise<boolean> {
+async function prepareDatabase(config: Config, logger: Logger): Promise<boolean> {
   await openDataSource(dataSource);
   if (embedded()) {
     await dataSource.runMigrations({ transaction: 'all' });
-    return !config.production && (await loadDemoData(new Database(dataSource), { onlyIfEmpty: true })) !== null;
+    if (config.production) return false;
+    const { imports } = createServices(new Database(dataSource), systemClock, config, logger);
+    return (await loadDemoData(imports, { onlyIfEmpty: true })) !== null;
   }
   if (await dataSource.showMigrations()) {
     throw new ConfigError('The database has pending migrations: run `npm run cli -- migrate` first.');
@@ -64,7 +68,7 @@ async function printWelcome(config: Config, url: string, seeded: boolean): Promi
 
 /** With WORKERS > 1: readies the database, forks the workers, replaces any that die, stops them all on SIGTERM. */
 async function runPrimary(config: Config, logger: Logger): Promise<void> {
-  const seeded = await prepareDatabase(config);
+  const seeded = await prepareDatabase(config, logger);
   await dataSource.destroy();
   let stopping = false;
   let welcomed = false;
@@ -104,7 +108,7 @@ async function main(): Promise<void> {
     process.send?.({ listening: url });
     return;
   }
-  const seeded = await prepareDatabase(config);
+  const seeded = await prepareDatabase(config, logger);
   const url = await serve(config, logger, started);
   await printWelcome(config, url, seeded);
 }

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { lexicographicSortSchema } from 'graphql';
-import { buildSchema } from './schema';
+import { buildSchema } from './graphql/schema';
 
 /** The served schema as SDL with its directives, sorted: what schema/schema.graphql holds. */
 export async function servedSdl(): Promise<string> {

@@ -1,45 +1,70 @@
 import { AcceptanceHistory } from './acceptances/acceptance-history';
+import { AcceptanceChannel } from './acceptances/acceptance.entity';
+import { AcceptanceRepository } from './acceptances/acceptance.repository';
 import { AcceptanceService } from './acceptances/acceptance.service';
 import { BulkAcceptances } from './acceptances/bulk.service';
+import { AgreementCatalogue } from './agreements/agreement-catalogue';
+import { AgreementRepository } from './agreements/agreement.repository';
+import { AuditRepository } from './audit/audit.repository';
 import { AuditTrail } from './audit/audit-trail';
-import { CustomerService } from './customers/customer.service';
-import { Catalogue } from './orders/catalogue';
-import { OrderService } from './orders/order.service';
+import { ImportService } from './imports/import.service';
 import type { Config } from './config';
+import { CustomerRepository } from './customers/customer.repository';
+import { CustomerService } from './customers/customer.service';
+import { IdempotencyRepository } from './idempotency/idempotency.repository';
 import { IdempotencyService } from './idempotency/idempotency.service';
+import { OrderRepository } from './orders/order.repository';
+import { OrderService } from './orders/order.service';
+import { PartnerRepository } from './partners/partner.repository';
 import type { Clock } from './shared/clock';
-import type { Database } from './shared/db';
 import type { Logger } from './shared/logger';
+import type { Database } from './shared/unit-of-work';
+import { StatusRepository } from './status/status.repository';
 
-/** The services that own the rules; one set per server, shared by GraphQL and every other entry point. */
+/** The services that own the rules, and the repositories they read and write through; one set per server or CLI run. */
 export interface Services {
   db: Database;
   clock: Clock;
+  catalogue: AgreementCatalogue;
+  partners: PartnerRepository;
   audit: AuditTrail;
+  auditRecords: AuditRepository;
   customers: CustomerService;
   acceptances: AcceptanceService;
   bulk: BulkAcceptances;
   history: AcceptanceHistory;
-  catalogue: Catalogue;
   orders: OrderService;
   idempotency: IdempotencyService;
+  imports: ImportService;
 }
 
-export function createServices(db: Database, clock: Clock, config: Pick<Config, 'idempotency'>, logger: Logger): Services {
-  const audit = new AuditTrail(db, clock, logger);
-  const acceptances = new AcceptanceService(db, clock, audit);
-  const customers = new CustomerService(db, clock, audit, acceptances);
-  const catalogue = new Catalogue(db);
+export function createServices(db: Database, clock: Clock, config: Pick<Config, 'idempotency' | 'agreementCacheMs'>, logger: Logger): Services {
+  const partners = new PartnerRepository();
+  const catalogue = new AgreementCatalogue(new AgreementRepository(), config.agreementCacheMs);
+  const auditRecords = new AuditRepository();
+  const audit = new AuditTrail(db, auditRecords, clock, logger);
+  const customerRecords = new CustomerRepository();
+  const statuses = new StatusRepository();
+  const acceptanceRecords = new AcceptanceRepository();
+  const customers = new CustomerService(clock, audit, catalogue, customerRecords, statuses);
+  const acceptances = new AcceptanceService(clock, audit, catalogue, acceptanceRecords, customerRecords, statuses);
+  // A new customer's acceptance is recorded by the acceptances, which build on customers.
+  customers.recordAcceptance = async (em, caller, customerId, input, path) =>
+    (await acceptances.confirmWithin(em, caller, { ...input, customerId }, AcceptanceChannel.NEW_CUSTOMER, path)).acceptance;
+  const orderRecords = new OrderRepository();
   return {
     db,
     clock,
+    catalogue,
+    partners,
     audit,
+    auditRecords,
     customers,
     acceptances,
     bulk: new BulkAcceptances(acceptances, logger),
-    history: new AcceptanceHistory(db),
-    catalogue,
-    orders: new OrderService(db, clock, audit, acceptances, customers, catalogue),
-    idempotency: new IdempotencyService(db, clock, config.idempotency),
+    history: new AcceptanceHistory(acceptanceRecords),
+    orders: new OrderService(clock, audit, acceptances, customers, customerRecords, orderRecords),
+    idempotency: new IdempotencyService(db, new IdempotencyRepository(), clock, config.idempotency),
+    imports: new ImportService(db, clock, catalogue, partners, new AgreementRepository(), customerRecords, customers, orderRecords, acceptances),
   };
 }

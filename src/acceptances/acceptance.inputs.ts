@@ -1,20 +1,7 @@
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
-import { ContactInput } from '../customers/contact';
 import { Customer } from '../customers/customer.entity';
-import { CalendarDate } from '../shared/scalars';
+import { AcceptanceInput } from '../customers/customer.inputs';
 import { Acceptance } from './acceptance.entity';
-
-@InputType({ description: 'An acceptance captured together with another action (new customer, new order).' })
-export class AcceptanceInput {
-  @Field(() => ID, { nullable: true, description: 'Default: the latest non-retired Microsoft Customer Agreement template.' })
-  templateId?: string | null;
-
-  @Field(() => ContactInput, { nullable: true, description: "Default: the customer's primary contact." })
-  acceptedBy?: ContactInput | null;
-
-  @Field(() => CalendarDate)
-  dateAgreed!: string;
-}
 
 @InputType()
 export class ConfirmAcceptanceInput extends AcceptanceInput {

@@ -1,6 +1,6 @@
 import { Arg, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import { OpenToAnySignedInCaller } from '../auth/guard';
-import type { Context } from '../shared/context';
+import type { Context } from '../graphql/context';
 import { AgreementTemplate, AgreementType } from './agreement.entity';
 import { latestTemplate, templatesOfType } from './templates';
 

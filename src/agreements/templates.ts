@@ -1,28 +1,6 @@
-import type { Sql } from '../shared/db';
-import { dateValue, type Row } from '../shared/db';
 import { badInput, DomainError, ErrorCode, notFound } from '../shared/errors';
 import { requireId } from '../shared/validation';
 import { AgreementType, type AgreementTemplate } from './agreement.entity';
-
-const templateFromRow = (row: Row): AgreementTemplate => ({
-  templateId: row.id as string,
-  type: row.type as AgreementType,
-  agreementLink: row.agreement_link as string,
-  versionRank: Number(row.version_rank),
-  effectiveDate: dateValue(row.effective_date),
-  retired: Boolean(row.retired),
-});
-
-/**
- * Every published agreement version, highest rank first. Read afresh for each
- * request (the table is small), so a version published by `import` counts at once.
- */
-export async function loadTemplates(sql: Sql): Promise<AgreementTemplate[]> {
-  const rows = await sql.query(
-    'SELECT id, type, agreement_link, version_rank, effective_date, retired FROM agreement_templates ORDER BY type, version_rank DESC',
-  );
-  return rows.map(templateFromRow);
-}
 
 /** Templates of a type, newest first, retired ones only when asked for. */
 export const templatesOfType = (templates: readonly AgreementTemplate[], type: AgreementType, includeRetired: boolean) =>
@@ -75,11 +53,7 @@ export function checkTemplateStatement(template: AgreementTemplate, stated: Temp
   }
 }
 
-/**
- * The rule "the latest version of a type is its non-retired template of highest
- * rank", once in code and once as SQL for queries that filter by status. A unit
- * test holds the two to the same answers.
- */
+/** The rule "the latest version of a type is its non-retired template of highest rank". */
 export function latestTemplate(templates: readonly AgreementTemplate[], type: AgreementType): AgreementTemplate | null {
   let latest: AgreementTemplate | null = null;
   for (const template of templates) {
@@ -88,7 +62,3 @@ export function latestTemplate(templates: readonly AgreementTemplate[], type: Ag
   }
   return latest;
 }
-
-/** Scalar subquery: the latest template id of the type bound to its one `?` (NULL when none). */
-export const LATEST_TEMPLATE_ID_SQL =
-  '(SELECT t.id FROM agreement_templates t WHERE t.type = ? AND t.retired = 0 ORDER BY t.version_rank DESC LIMIT 1)';

@@ -1,5 +1,6 @@
-import type { Sql } from '../shared/db';
-import { AUDIT_COLUMNS, type StoredEvent, storedEventFromRow } from './audit.rows';
+import type { EntityManager } from 'typeorm';
+import type { ChainedAuditEvent } from './audit.entities';
+import type { AuditRepository } from './audit.repository';
 import { GENESIS_HASH, hashOf } from './chain';
 
 export type ChainProblem = 'altered' | 'missing' | 'out of order' | 'head mismatch';
@@ -27,33 +28,28 @@ const PAGE = 1000;
  * recomputes each hash: reports the first event per partner that was altered,
  * removed or reordered, and a chain head that does not match its last event.
  */
-export async function verifyChains(sql: Sql, pageSize = PAGE): Promise<ChainReport> {
-  const partners = await sql.query<{ partner_id: string }>(
-    'SELECT partner_id FROM audit_chains UNION SELECT partner_id FROM audit_events ORDER BY partner_id',
-  );
+export async function verifyChains(em: EntityManager, repository: AuditRepository, pageSize = PAGE): Promise<ChainReport> {
+  const partners = await repository.partnersChained(em);
   const report: ChainReport = { chains: partners.length, events: 0, breaks: [] };
-  for (const { partner_id: partnerId } of partners) {
-    const walked = await verifyChain(sql, String(partnerId), pageSize);
+  for (const partnerId of partners) {
+    const walked = await verifyChain(em, repository, partnerId, pageSize);
     report.events += walked.events;
     if (walked.break) report.breaks.push(walked.break);
   }
   return report;
 }
 
-async function verifyChain(sql: Sql, partnerId: string, pageSize: number): Promise<{ events: number; break?: ChainBreak }> {
-  let previous: StoredEvent | null = null;
+async function verifyChain(em: EntityManager, repository: AuditRepository, partnerId: string, pageSize: number): Promise<{ events: number; break?: ChainBreak }> {
+  let previous: ChainedAuditEvent | null = null;
   let events = 0;
-  const broken = (event: StoredEvent, problem: ChainProblem, detail: string) => ({
+  const broken = (event: ChainedAuditEvent, problem: ChainProblem, detail: string) => ({
     events,
     break: { partnerId, sequence: event.sequence, eventId: event.id, problem, detail },
   });
   for (;;) {
     const after: number = previous?.sequence ?? 0;
-    const rows = await sql.query(
-      `SELECT ${AUDIT_COLUMNS} FROM audit_events WHERE partner_id = ? AND sequence > ? ORDER BY sequence LIMIT ?`,
-      [partnerId, after, pageSize],
-    );
-    for (const event of rows.map(storedEventFromRow)) {
+    const rows = await repository.chainPage(em, partnerId, after, pageSize);
+    for (const event of rows) {
       const expected = (previous?.sequence ?? 0) + 1;
       if (event.sequence !== expected) {
         const gap = event.sequence - 1 === expected ? `${expected}` : `${expected} to ${event.sequence - 1}`;
@@ -69,13 +65,10 @@ async function verifyChain(sql: Sql, partnerId: string, pageSize: number): Promi
     if (rows.length < pageSize) break;
   }
 
-  const [head] = await sql.query<{ last_sequence: number; last_hash: string }>(
-    'SELECT last_sequence, last_hash FROM audit_chains WHERE partner_id = ?',
-    [partnerId],
-  );
+  const head = await repository.head(em, partnerId);
   const lastSequence = previous?.sequence ?? 0;
-  const headSequence = head ? Number(head.last_sequence) : 0;
-  if (!head || headSequence !== lastSequence || head.last_hash !== (previous?.hash ?? GENESIS_HASH)) {
+  const headSequence = head ? head.lastSequence : 0;
+  if (!head || headSequence !== lastSequence || head.lastHash !== (previous?.hash ?? GENESIS_HASH)) {
     const detail = !head
       ? 'the chain has no head'
       : headSequence > lastSequence

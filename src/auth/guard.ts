@@ -1,6 +1,7 @@
 import { Authorized, Directive, Extensions } from 'type-graphql';
 import type { AuthCheckerFn } from 'type-graphql';
-import type { Context } from '../shared/context';
+import type { EntityManager } from 'typeorm';
+import type { Caller } from './caller';
 import { requireRole } from './caller';
 import { ACCESS, type Operation } from './roles';
 
@@ -34,15 +35,22 @@ export function OpenToAnySignedInCaller(): FieldDecorator {
  * without the role. A mutation refused here is an attempt all the same, and
  * goes into the audit trail (naming the customer its input names).
  */
-export const authChecker: AuthCheckerFn<Context, Operation> = ({ context, info, args }, [operation]) => {
+export const authChecker: AuthCheckerFn<GuardContext, Operation> = ({ context, info, args }, [operation]) => {
   try {
     requireRole(context.caller, operation);
     return true;
   } catch (refusal) {
     if (info.parentType !== info.schema.getMutationType()) throw refusal;
-    const named = { customerId: args.input?.customerId };
-    return context.services.audit.recordFailedAttempt(context.caller, operation, named, refusal).then(() => {
+    const named = { customerId: (args.input as { customerId?: unknown } | undefined)?.customerId };
+    return context.services.audit.refused(context.em, context.caller, operation, named, refusal).then(() => {
       throw refusal;
     });
   }
 };
+
+/** What the role check needs of a request: the caller, its unit of work, and the audit trail for a refused mutation. */
+export interface GuardContext {
+  caller: Caller;
+  em: EntityManager;
+  services: { audit: { refused(em: EntityManager, caller: Caller, operation: Operation, named: { customerId?: unknown }, error: unknown): Promise<void> } };
+}

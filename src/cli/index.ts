@@ -2,18 +2,17 @@ import 'reflect-metadata';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import dataSource, { openDataSource } from '../../ormconfig';
-import { AuditTrail } from '../audit/audit-trail';
 import { type ChainReport, verifyChains } from '../audit/verify-chains';
-import { systemClock } from '../shared/clock';
-import { createLogger } from '../shared/logger';
 import { isRole } from '../auth/roles';
 import { signToken } from '../auth/tokens';
 import { ConfigError, loadConfig } from '../config';
-import { Database } from '../shared/db';
-import { loadDemoData } from './demo';
-import type { ImportSummary } from './import';
-import { importData } from './import';
-import { ImportError, parseImportFile } from './import-file';
+import { loadDemoData } from '../imports/demo';
+import { ImportError, parseImportFile } from '../imports/import-file';
+import type { ImportSummary } from '../imports/import.service';
+import { createServices, type Services } from '../services';
+import { systemClock } from '../shared/clock';
+import { createLogger } from '../shared/logger';
+import { Database } from '../shared/unit-of-work';
 
 const USAGE = `Usage: npm run cli -- <command>
 
@@ -28,9 +27,10 @@ const USAGE = `Usage: npm run cli -- <command>
 
 class UsageError extends Error {}
 
-async function openDatabase(): Promise<Database> {
+/** The services over the configured database, as a server would have them. */
+async function openServices(): Promise<Services> {
   await openDataSource(dataSource);
-  return new Database(dataSource);
+  return createServices(new Database(dataSource), systemClock, loadConfig(), createLogger('silent'));
 }
 
 /** `ok: N events in M chains`, or one line per broken chain; false when any is broken. */
@@ -73,19 +73,20 @@ async function run(argv: string[]): Promise<void> {
         throw new ImportError(`${file} is not readable JSON: ${(error as Error).message}`);
       }
       const parsed = parseImportFile(json, new Date());
-      printSummary(await importData(await openDatabase(), parsed));
+      printSummary(await (await openServices()).imports.run(parsed));
       return;
     }
     case 'demo': {
-      printSummary((await loadDemoData(await openDatabase(), { onlyIfEmpty: false }))!);
+      printSummary((await loadDemoData((await openServices()).imports, { onlyIfEmpty: false }))!);
       return;
     }
     case 'audit': {
       if (rest.length !== 1 || rest[0] !== 'verify') throw new UsageError('audit needs the subcommand verify');
-      const db = await openDatabase();
+      const services = await openServices();
       // Attempts recorded but not yet chained join their chains first, so that the whole trail is checked.
-      await new AuditTrail(db, systemClock, createLogger('silent')).chainAll();
-      if (!printChainReport(await verifyChains(db))) process.exitCode = 1;
+      await services.audit.chainAll();
+      const report = await services.db.read((em) => verifyChains(em, services.auditRecords));
+      if (!printChainReport(report)) process.exitCode = 1;
       return;
     }
     case 'token': {

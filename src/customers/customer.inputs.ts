@@ -1,10 +1,21 @@
-import { Field, InputType, ObjectType } from 'type-graphql';
-import { Acceptance } from '../acceptances/acceptance.entity';
-import { AcceptanceInput } from '../acceptances/acceptance.inputs';
-import { AgreementStatusCode } from '../acceptances/status';
+import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import { AgreementType } from '../agreements/agreement.entity';
+import { CalendarDate } from '../shared/scalars';
+import { AgreementStatusCode } from '../status/status';
 import { ContactInput } from './contact';
 import { Customer } from './customer.entity';
+
+@InputType({ description: 'An acceptance captured together with another action (new customer, new order).' })
+export class AcceptanceInput {
+  @Field(() => ID, { nullable: true, description: 'Default: the latest non-retired Microsoft Customer Agreement template.' })
+  templateId?: string | null;
+
+  @Field(() => ContactInput, { nullable: true, description: "Default: the customer's primary contact." })
+  acceptedBy?: ContactInput | null;
+
+  @Field(() => CalendarDate)
+  dateAgreed!: string;
+}
 
 @InputType()
 export class CustomerFilter {
@@ -45,11 +56,12 @@ export class CreateCustomerInput {
   agreementAcceptance?: AcceptanceInput | null;
 }
 
+/** Its `acceptance` field is the acceptances' to resolve (see acceptances/acceptance.resolver.ts). */
 @ObjectType({ simpleResolvers: true })
 export class CreateCustomerPayload {
   @Field(() => Customer)
   customer!: Customer;
 
-  @Field(() => Acceptance, { nullable: true })
-  acceptance!: Acceptance | null;
+  /** The acceptance recorded with the customer, if any. */
+  acceptance!: { id: string } | null;
 }

@@ -1,20 +1,15 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { AgreementStatus } from '../acceptances/agreement-status';
-import { Acceptance } from '../acceptances/acceptance.entity';
-import { historyCursor } from '../acceptances/acceptance-history';
 import { AgreementType } from '../agreements/agreement.entity';
 import { Guarded, OpenToAnySignedInCaller } from '../auth/guard';
 import { Operation } from '../auth/roles';
-import { Subscription } from '../orders/subscription.entity';
-import type { Context } from '../shared/context';
-import { type Connection, connectionOf, ConnectionType, pageSize } from '../shared/pagination';
+import type { Context } from '../graphql/context';
+import { type Connection, ConnectionType } from '../shared/pagination';
 import { requireId } from '../shared/validation';
+import { AgreementStatus } from '../status/agreement-status';
 import { Customer } from './customer.entity';
 import { CreateCustomerInput, CreateCustomerPayload, CustomerFilter } from './customer.inputs';
-import { MAX_PAGE } from './customer.service';
 
 export const CustomerConnection = ConnectionType('Customer', Customer);
-export const AcceptanceConnection = ConnectionType('Acceptance', Acceptance);
 
 @Resolver(() => Customer)
 export class CustomerResolver {
@@ -33,12 +28,12 @@ export class CustomerResolver {
   })
   @OpenToAnySignedInCaller()
   async customers(
-    @Ctx() { caller, services, loaders }: Context,
+    @Ctx() { caller, em, services, loaders }: Context,
     @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Arg('filter', () => CustomerFilter, { nullable: true }) filter: CustomerFilter | null,
   ): Promise<Connection<Customer>> {
-    const page = await services.customers.list(caller, { first, after, ...filter });
+    const page = await services.customers.list(em, caller, { first, after, ...filter });
     const statuses = loaders.status(page.agreementType);
     for (const [id, status] of page.statuses) statuses.prime(id, status);
     for (const customer of page.nodes) loaders.customer.prime(customer.id, customer);
@@ -49,9 +44,9 @@ export class CustomerResolver {
   @Guarded(Operation.CREATE_CUSTOMER)
   createCustomer(
     @Arg('input', () => CreateCustomerInput) input: CreateCustomerInput,
-    @Ctx() { caller, services }: Context,
+    @Ctx() { caller, em, services }: Context,
   ): Promise<CreateCustomerPayload> {
-    return services.customers.create(caller, input);
+    return services.customers.create(em, caller, input);
   }
 
   @FieldResolver(() => AgreementStatus)
@@ -61,30 +56,5 @@ export class CustomerResolver {
     @Arg('type', () => AgreementType, { defaultValue: AgreementType.MICROSOFT_CUSTOMER_AGREEMENT }) type: AgreementType,
   ): Promise<AgreementStatus> {
     return loaders.status(type).load(customer.id);
-  }
-
-  @FieldResolver(() => AcceptanceConnection, {
-    nullable: true,
-    description:
-      "Acceptance history of the caller's partner for this customer, newest first. Null, with a FORBIDDEN error for this field only, when the caller's roles may not read it.",
-  })
-  @Guarded(Operation.READ_ACCEPTANCES)
-  async acceptances(
-    @Root() customer: Customer,
-    @Ctx() { loaders }: Context,
-    @Arg('type', () => AgreementType, { nullable: true }) type: AgreementType | null,
-    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
-  ): Promise<Connection<Acceptance>> {
-    const args = { customerId: customer.id, type: type ?? null, first: pageSize(first, 50, MAX_PAGE), after: after ?? null };
-    const rows = await loaders.history.load(args);
-    return connectionOf(rows, args.first, historyCursor, args.after !== null, () =>
-      loaders.historyCount.load({ customerId: customer.id, type: args.type }),
-    );
-  }
-
-  @FieldResolver(() => [Subscription], { description: "Subscriptions this customer holds through the caller's partner." })
-  subscriptions(@Root() customer: Customer, @Ctx() { loaders }: Context): Promise<Subscription[]> {
-    return loaders.subscriptions.load(customer.id);
   }
 }

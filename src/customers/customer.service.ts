@@ -1,28 +1,23 @@
-import { type AgreementStatus, agreementStatusOf } from '../acceptances/agreement-status';
-import { type StatusFilter, statusesCondition, statusesOf } from '../acceptances/status';
-import { AgreementType } from '../agreements/agreement.entity';
-import { LATEST_TEMPLATE_ID_SQL } from '../agreements/templates';
-import type { Caller } from '../auth/caller';
 import { randomUUID } from 'node:crypto';
-import type { AcceptanceInput } from '../acceptances/acceptance.inputs';
-import { AcceptanceChannel } from '../acceptances/acceptance.entity';
-import type { AcceptanceService, RecordedAcceptance } from '../acceptances/acceptance.service';
+import type { EntityManager } from 'typeorm';
+import type { AgreementCatalogue } from '../agreements/agreement-catalogue';
+import { AgreementType } from '../agreements/agreement.entity';
 import type { AuditTrail } from '../audit/audit-trail';
-import { requireAccess } from '../auth/caller';
+import { type Caller, requireAccess } from '../auth/caller';
 import { Operation } from '../auth/roles';
 import type { Clock } from '../shared/clock';
-import { type Database, instantParam, isUniqueViolation, placeholders, type Row } from '../shared/db';
 import { badInput } from '../shared/errors';
-import { type ContactInput, validContact } from './contact';
-import { countRelationships, statusCounts } from './customer-counts';
-import { validCompanyName, validDomain } from './customer-rules';
-import { searchTextOf, sortNameOf } from './customer.entity';
 import { type Connection, connectionOf, decodeCursor, encodeCursor, MAX_PAGE_SIZE, pageSize } from '../shared/pagination';
+import { isUniqueViolation } from '../shared/unit-of-work';
 import { requireText } from '../shared/validation';
-import type { Customer } from './customer.entity';
-import type { Acceptance } from '../acceptances/acceptance.entity';
-import { acceptanceColumnsAs, acceptanceFromRow } from '../acceptances/acceptance.rows';
-import { CUSTOMER_COLUMNS, customerFromRow } from './customer.rows';
+import { type AgreementStatus, agreementStatusOf } from '../status/agreement-status';
+import { countByStatus, type StatusFilter, statusesCondition, statusesOf } from '../status/status';
+import type { StatusRepository } from '../status/status.repository';
+import { type ContactInput, validContact } from './contact';
+import { validCompanyName, validDomain } from './customer-rules';
+import { Customer, PartnerCustomer, searchTextOf, sortNameOf } from './customer.entity';
+import type { AcceptanceInput } from './customer.inputs';
+import type { CustomerRepository, PageQuery } from './customer.repository';
 
 export interface CustomerListArgs extends StatusFilter {
   first?: number | null;
@@ -37,7 +32,6 @@ export interface CustomerPage extends Connection<Customer> {
   agreementType: AgreementType;
 }
 
-export const MAX_PAGE = MAX_PAGE_SIZE;
 const DEFAULT_PAGE = 50;
 
 export interface NewCustomer {
@@ -47,13 +41,20 @@ export interface NewCustomer {
   agreementAcceptance?: AcceptanceInput | null;
 }
 
+/** Records the acceptance a new customer comes with (channel NEW_CUSTOMER), within the customer's own attempt. */
+export type NewCustomerAcceptance = (em: EntityManager, caller: Caller, customerId: string, input: AcceptanceInput, path: string) => Promise<{ id: string }>;
+
 /** Customers, always through the caller's partner's relationships. */
 export class CustomerService {
+  /** Set where the services are put together: acceptances sit above customers. */
+  recordAcceptance: NewCustomerAcceptance | null = null;
+
   constructor(
-    private readonly db: Database,
     private readonly clock: Clock,
     private readonly audit: AuditTrail,
-    private readonly acceptances: AcceptanceService,
+    private readonly catalogue: AgreementCatalogue,
+    private readonly customers: CustomerRepository,
+    private readonly statuses: StatusRepository,
   ) {}
 
   /**
@@ -61,66 +62,48 @@ export class CustomerService {
    * confirming acceptance at once (channel NEW_CUSTOMER): both or neither, and
    * one audit event that names the new customer only once it exists.
    */
-  create(caller: Caller, input: NewCustomer): Promise<{ customer: Customer; acceptance: Acceptance | null }> {
+  create(em: EntityManager, caller: Caller, input: NewCustomer): Promise<{ customer: Customer; acceptance: { id: string } | null }> {
     return this.audit.attempt(
+      em,
       caller,
       Operation.CREATE_CUSTOMER,
       {},
-      () => this.insert(caller, input),
+      (tx) => this.insert(tx, caller, input),
       (created) => ({ customerId: created.customer.id, acceptanceId: created.acceptance?.id }),
     );
   }
 
-  private async insert(caller: Caller, input: NewCustomer): Promise<{ customer: Customer; acceptance: Acceptance | null }> {
+  private async insert(em: EntityManager, caller: Caller, input: NewCustomer): Promise<{ customer: Customer; acceptance: { id: string } | null }> {
     requireAccess(caller, Operation.CREATE_CUSTOMER);
-    const customer: Customer = {
+    const customer = Object.assign(new Customer(), {
       id: randomUUID(),
       companyName: validCompanyName(input.companyName, 'input.companyName'),
       domain: validDomain(input.domain, 'input.domain'),
       primaryContact: validContact(input.primaryContact, 'input.primaryContact'),
       createdAt: this.clock.now(),
-    };
-    return this.db.transaction(async (tx) => {
-      const domainTaken = () => badInput('input.domain', `${customer.domain} is already registered to a customer.`);
-      const [taken] = await tx.query('SELECT id FROM customers WHERE domain = ?', [customer.domain]);
-      if (taken) throw domainTaken();
-      const c = customer.primaryContact;
-      const insert = tx.query(
-        'INSERT INTO customers (id, company_name, domain, contact_first_name, contact_last_name, contact_email, ' +
-          'contact_phone_number, search_text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        [
-          customer.id,
-          customer.companyName,
-          customer.domain,
-          c.firstName,
-          c.lastName,
-          c.email,
-          c.phoneNumber,
-          searchTextOf(customer.companyName, customer.domain),
-          instantParam(tx.dialect, customer.createdAt),
-        ],
-      );
-      // Two creations of one domain at once: the unique key decides, the loser gets the same answer.
-      await insert.catch((error: unknown) => {
-        throw isUniqueViolation(error) ? domainTaken() : error;
-      });
-      await tx.query('INSERT INTO partner_customers (partner_id, customer_id, sort_name) VALUES (?, ?, ?)', [
-        caller.partner.id,
-        customer.id,
-        sortNameOf(customer.companyName),
-      ]);
-      await countRelationships(tx, caller.partner.id, [customer.id]);
-      let recorded: RecordedAcceptance | null = null;
-      if (input.agreementAcceptance) {
-        recorded = await this.acceptances.confirm(
-          caller,
-          { ...input.agreementAcceptance, customerId: customer.id },
-          AcceptanceChannel.NEW_CUSTOMER,
-          'input.agreementAcceptance',
-        );
-      }
-      return { customer, acceptance: recorded?.acceptance ?? null };
     });
+    customer.searchText = searchTextOf(customer.companyName, customer.domain);
+    const domainTaken = () => badInput('input.domain', `${customer.domain} is already registered to a customer.`);
+    if (await this.customers.ownerOfDomain(em, customer.domain)) throw domainTaken();
+    // Two creations of one domain at once: the unique key decides, the loser gets the same answer.
+    await this.customers.insert(em, [customer]).catch((error: unknown) => {
+      throw isUniqueViolation(error) ? domainTaken() : error;
+    });
+    await this.relate(em, caller.partner.id, [customer]);
+    const acceptance =
+      input.agreementAcceptance && this.recordAcceptance
+        ? await this.recordAcceptance(em, caller, customer.id, input.agreementAcceptance, 'input.agreementAcceptance')
+        : null;
+    return { customer, acceptance };
+  }
+
+  /** Relates customers to a partner, counting each as without an acceptance until one is recorded. */
+  async relate(em: EntityManager, partnerId: string, customers: readonly Pick<Customer, 'id' | 'companyName'>[]): Promise<void> {
+    await this.customers.relate(
+      em,
+      customers.map((c) => Object.assign(new PartnerCustomer(), { partnerId, customerId: c.id, sortName: sortNameOf(c.companyName) })),
+    );
+    await this.statuses.related(em, partnerId, customers.map((c) => c.id));
   }
 
   /**
@@ -128,114 +111,57 @@ export class CustomerService {
    * filtered by status and search text; one statement, plus one for totalCount
    * when it is asked for.
    */
-  async list(caller: Caller, args: CustomerListArgs): Promise<CustomerPage> {
-    const size = pageSize(args.first, DEFAULT_PAGE, MAX_PAGE);
+  async list(em: EntityManager, caller: Caller, args: CustomerListArgs): Promise<CustomerPage> {
+    const size = pageSize(args.first, DEFAULT_PAGE, MAX_PAGE_SIZE);
     const type = args.agreementType ?? AgreementType.MICROSOFT_CUSTOMER_AGREEMENT;
-    const filter = { ...args, search: searchTermOf(args.search) };
-    const where = this.conditions(caller, type, filter);
+    const latest = (await this.catalogue.latest(em, type))?.templateId ?? null;
+    const statuses = statusesOf(args);
     const after = args.after ? decodeCursor(args.after, ['string', 'string']) : null;
-    const pageWhere = after
-      ? {
-          sql: `${where.sql} AND pc.sort_name >= ? AND (pc.sort_name > ? OR pc.customer_id > ?)`,
-          params: [...where.params, after[0], after[0], after[1]],
-        }
-      : where;
-    const rows = await this.db.query(
-      `SELECT ${CUSTOMER_COLUMNS}, pc.sort_name, ca.acceptance_id, ca.template_id, ${LATEST_TEMPLATE_ID_SQL} AS latest_template_id ` +
-        `FROM partner_customers pc JOIN customers c ON c.id = pc.customer_id ${currentJoin} ` +
-        `WHERE ${pageWhere.sql} ORDER BY pc.sort_name, pc.customer_id LIMIT ?`,
-      [type, ...pageWhere.params, size + 1],
-    );
-    const sortNames = new Map<string, string>();
-    const statuses = new Map<string, AgreementStatus>();
-    const customers = rows.map((row) => {
-      const customer = customerFromRow(row);
-      sortNames.set(customer.id, row.sort_name as string);
-      statuses.set(customer.id, agreementStatusOf(type, caller.partner.cloud, currentRow(row)));
-      return customer;
-    });
+    const query: PageQuery = {
+      partnerId: caller.partner.id,
+      agreementType: type,
+      limit: size + 1,
+      after: after ? { sortName: String(after[0]), customerId: String(after[1]) } : null,
+      search: searchTermOf(args.search),
+      status: statuses ? statusesCondition(statuses, caller.partner.cloud, latest, 'ca.templateId') : null,
+    };
+    const rows = await this.customers.page(em, query);
+    const sortNames = new Map(rows.map((row) => [row.customerId, row.sortName]));
     const page = connectionOf(
-      customers,
+      rows.map((row) => row.customer),
       size,
       (c) => encodeCursor([sortNames.get(c.id)!, c.id]),
       after !== null,
-      () => this.count(caller, type, filter, where),
+      () => this.count(em, caller, query, statuses, latest),
+    );
+    const byCustomer = new Map(
+      rows.map((row) => [row.customerId, agreementStatusOf(type, caller.partner.cloud, row.current, latest)]),
     );
     // Added to the page itself: spreading it would read (run) its lazy totalCount.
-    return Object.assign(page, { statuses, agreementType: type });
-  }
-
-  /**
-   * The partner's customers among `ids` with their status for one agreement
-   * type and the acceptance it rests on, in one statement (what `customer(id)`
-   * usually asks for next); null for any customer it cannot see.
-   */
-  async byIdsWithStatus(
-    caller: Caller,
-    type: AgreementType,
-    ids: readonly string[],
-  ): Promise<({ customer: Customer; status: AgreementStatus; acceptance: Acceptance | null } | null)[]> {
-    const rows = await this.db.query(
-      `SELECT ${CUSTOMER_COLUMNS}, ca.acceptance_id, ca.template_id, ${LATEST_TEMPLATE_ID_SQL} AS latest_template_id, ` +
-        `${acceptanceColumnsAs('acceptance_')} FROM partner_customers pc JOIN customers c ON c.id = pc.customer_id ${currentJoin} ` +
-        `LEFT JOIN acceptances a ON a.id = ca.acceptance_id WHERE pc.partner_id = ? AND pc.customer_id IN (${placeholders(ids.length)})`,
-      [type, type, caller.partner.id, ...ids],
-    );
-    const found = new Map(
-      rows.map((row) => [
-        row.id as string,
-        {
-          customer: customerFromRow(row),
-          status: agreementStatusOf(type, caller.partner.cloud, currentRow(row)),
-          acceptance: row.acceptance_id === null || row.acceptance_id === undefined ? null : acceptanceFromRow(row, 'acceptance_'),
-        },
-      ]),
-    );
-    return ids.map((id) => found.get(id) ?? null);
+    return Object.assign(page, { statuses: byCustomer, agreementType: type });
   }
 
   /** Status of each of `ids` for one agreement type, in key order. */
-  async statuses(caller: Caller, type: AgreementType, ids: readonly string[]): Promise<AgreementStatus[]> {
-    const rows = await this.db.query(
-      `SELECT ca.customer_id, ca.acceptance_id, ca.template_id, ${LATEST_TEMPLATE_ID_SQL} AS latest_template_id ` +
-        `FROM current_acceptances ca WHERE ca.partner_id = ? AND ca.agreement_type = ? AND ca.customer_id IN (${placeholders(ids.length)})`,
-      [type, caller.partner.id, type, ...ids],
-    );
-    const found = new Map(rows.map((row) => [row.customer_id as string, currentRow(row)]));
-    return ids.map((id) => agreementStatusOf(type, caller.partner.cloud, found.get(id) ?? null));
-  }
-
-  private conditions(caller: Caller, type: AgreementType, args: CustomerListArgs): { sql: string; params: unknown[] } {
-    const sql = ['pc.partner_id = ?'];
-    const params: unknown[] = [caller.partner.id];
-    const statuses = statusesOf(args);
-    if (statuses) {
-      const condition = statusesCondition(statuses, caller.partner.cloud, type);
-      sql.push(condition.sql);
-      params.push(...condition.params);
-    }
-    if (args.search) {
-      sql.push("c.search_text LIKE ? ESCAPE '!'");
-      params.push(`%${args.search.replace(/[!%_]/g, (ch) => `!${ch}`)}%`);
-    }
-    return { sql: sql.join(' AND '), params: [type, ...params] };
+  async statusesOf(em: EntityManager, caller: Caller, type: AgreementType, ids: readonly string[]): Promise<AgreementStatus[]> {
+    const latest = (await this.catalogue.latest(em, type))?.templateId ?? null;
+    const currents = new Map((await this.statuses.currentsOf(em, caller.partner.id, type, ids)).map((c) => [c.customerId, c]));
+    return ids.map((id) => agreementStatusOf(type, caller.partner.cloud, currents.get(id) ?? null, latest));
   }
 
   /**
-   * totalCount: read from the per-partner counts (a few rows, whatever the
-   * partner's size) unless a search is given, which only a scan can answer.
+   * totalCount: read from the per-partner status counts (a few rows, whatever
+   * the partner's size) unless a search is given, which only a scan can answer.
    */
-  private async count(caller: Caller, type: AgreementType, args: CustomerListArgs, where: { sql: string; params: unknown[] }): Promise<number> {
-    if (!args.search) {
-      const counts = await statusCounts(this.db, caller.partner.id, caller.partner.cloud, type);
-      const statuses = statusesOf(args);
-      return statuses ? statuses.reduce((sum, status) => sum + (counts.get(status) ?? 0), 0) : (counts.get('ALL') ?? 0);
-    }
-    const [row] = await this.db.query<{ total: number }>(
-      `SELECT COUNT(*) AS total FROM partner_customers pc JOIN customers c ON c.id = pc.customer_id ${currentJoin} WHERE ${where.sql}`,
-      where.params,
-    );
-    return Number(row.total);
+  private async count(
+    em: EntityManager,
+    caller: Caller,
+    query: PageQuery,
+    statuses: ReturnType<typeof statusesOf>,
+    latest: string | null,
+  ): Promise<number> {
+    if (query.search) return this.customers.count(em, query);
+    const counts = countByStatus(caller.partner.cloud, await this.statuses.perTemplate(em, caller.partner.id, query.agreementType), latest);
+    return (statuses ?? [...counts.keys()]).reduce((sum, status) => sum + (counts.get(status) ?? 0), 0);
   }
 }
 
@@ -247,16 +173,3 @@ function searchTermOf(search: string | null | undefined): string | null {
   if (search === null || search === undefined || search.trim() === '') return null;
   return requireText(search, 'filter.search', 200).toLowerCase();
 }
-
-/** The current acceptance of the listed agreement type (bound first, as `?`). */
-const currentJoin =
-  'LEFT JOIN current_acceptances ca ON ca.partner_id = pc.partner_id AND ca.customer_id = pc.customer_id AND ca.agreement_type = ?';
-
-const currentRow = (row: Row) =>
-  row.template_id === null || row.template_id === undefined
-    ? null
-    : {
-        acceptanceId: row.acceptance_id as string,
-        templateId: row.template_id as string,
-        latestTemplateId: (row.latest_template_id as string | null) ?? null,
-      };

@@ -1,13 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { HttpResult } from '../shared/http-result';
+
+export type { HttpResult };
 
 export const MAX_BODY_BYTES = 1024 * 1024;
-
-/** A response as sent, or as stored for a replay. */
-export interface HttpResult {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
 
 /** The body, or null when it exceeds the limit (1 MB); the rest of an oversized body is left unread. */
 export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer | null> {

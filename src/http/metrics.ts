@@ -1,22 +1,14 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, type OperationDefinitionNode } from 'graphql';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Database } from '../shared/db';
 import { statementsSent } from '../shared/statement-counter';
-
-/** mysql2's pool keeps its counts in private fields; read them defensively. */
-interface PoolInternals {
-  config?: { connectionLimit?: number };
-  _allConnections?: { length: number };
-  _freeConnections?: { length: number };
-  _connectionQueue?: { length: number };
-}
+import type { Database } from '../shared/unit-of-work';
 
 const LATENCY_BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 /**
  * Prometheus metrics of one server: requests by route and status, GraphQL
- * operations by root field and outcome code, latencies, database pool use,
+ * operations by root field and outcome code, latencies, units of work,
  * SQL statements, and Node's own (event-loop lag, memory, GC).
  */
 export class Metrics {
@@ -53,21 +45,13 @@ export class Metrics {
         this.inc(statementsSent());
       },
     });
-    const pool = () => (db.dialect === 'mysql' ? ((db.dataSource.driver as unknown as { pool?: PoolInternals }).pool ?? {}) : null);
     new Gauge({
-      name: 'db_pool_connections',
-      help: 'Database connections: open, idle, in use, requests waiting for one, and the pool size.',
+      name: 'db_units_of_work',
+      help: 'Units of work under way: reading, writing (in a transaction), and waiting for their turn (SQLite runs one at a time).',
       labelNames: ['state'],
       registers,
       collect() {
-        const p = pool();
-        const open = p ? (p._allConnections?.length ?? 0) : 1;
-        const idle = p ? (p._freeConnections?.length ?? 0) : 1;
-        this.set({ state: 'open' }, open);
-        this.set({ state: 'idle' }, idle);
-        this.set({ state: 'in_use' }, open - idle);
-        this.set({ state: 'waiting' }, p ? (p._connectionQueue?.length ?? 0) : 0);
-        this.set({ state: 'max' }, p ? (p.config?.connectionLimit ?? 0) : 1);
+        for (const [state, units] of Object.entries(db.units)) this.set({ state }, units);
       },
     });
   }

@@ -1,32 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EntityManager } from 'typeorm';
 import type { Caller } from '../auth/caller';
 import { Operation as Guarded } from '../auth/roles';
-import { type HttpResult, MAX_BODY_BYTES, parseJsonBody, readBody, send, sendTooLarge, sendUnread, traceHeader } from '../http/io';
+import { idempotencyKeyOf, runIdempotently } from '../http/idempotent-request';
+import { MAX_BODY_BYTES, parseJsonBody, readBody, send, sendTooLarge, sendUnread, traceHeader } from '../http/io';
 import type { Services } from '../services';
 import { ErrorCode } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import type { RequestScope } from '../shared/request-scope';
-import { idempotencyKeyOf, runIdempotently } from '../idempotency/idempotent-request';
 import { partnerCenterAgreements } from './partner-center/agreements';
 import { correlationVectorOf } from './partner-center/correlation-vector';
 import { errorBody, errorResult, refusalResult, RestErrorCode } from './partner-center/errors';
 import { acceptanceStatusExport } from './reports/acceptance-status-export';
-
-export interface RouteMatch {
-  url: URL;
-  /** Path parameters by name. */
-  params: Readonly<Record<string, string>>;
-}
-
-/**
- * A REST operation that answers with a complete response: for a POST, what an
- * idempotent replay (by MS-RequestId) would store and send again.
- */
-export type RestHandler = (req: IncomingMessage, body: unknown, caller: Caller, route: RouteMatch) => Promise<HttpResult>;
-
-/** A REST operation that streams its answer itself (after any refusal it can make has been thrown). */
-export type StreamHandler = (req: IncomingMessage, res: ServerResponse, caller: Caller, route: RouteMatch) => Promise<void>;
+import { answering, type RestHandler, type RouteMatch, type StreamHandler } from './rest-handler';
 
 /** How a route answers; a POST says which guarded operations of the role table it does, for idempotent replays. */
 type Operation = { kind: 'result'; handle: RestHandler; does?: readonly Guarded[] } | { kind: 'stream'; handle: StreamHandler };
@@ -43,19 +30,6 @@ export interface RestDeps {
   authenticate(req: IncomingMessage): Promise<Caller>;
   logger: Logger;
 }
-
-/** Refusals the handler throws become its answer, so that a complete result (refusals included) comes out of it. */
-export const answering =
-  (handle: RestHandler): RestHandler =>
-  async (...args) => {
-    try {
-      return await handle(...args);
-    } catch (error) {
-      const refusal = refusalResult(error);
-      if (refusal) return refusal;
-      throw error;
-    }
-  };
 
 /**
  * Everything under /v1: the Partner Center-compatible agreement routes and the
@@ -104,11 +78,14 @@ export function restEndpoint(deps: RestDeps) {
       if ('refusal' in parsed) return send(res, errorResult(RestErrorCode.BAD_REQUEST, parsed.refusal));
       body = parsed.value;
     }
-    const execute = () => operation.handle(req, body, caller, route);
-    const key = req.method === 'POST' ? idempotencyKeyOf(req) : undefined;
-    if (key === undefined) return send(res, await execute());
+    const execute = (em: EntityManager) => operation.handle(req, body, caller, route, em);
+    const { db } = deps.services;
+    if (req.method !== 'POST') return send(res, await db.read(execute));
+    const key = idempotencyKeyOf(req);
+    if (key === undefined) return send(res, await db.write(execute));
     const request = { method: 'POST', path: route.url.pathname, body, operations: operation.does ?? [] };
-    send(res, await runIdempotently(deps.services.idempotency, caller, key, request, execute, (code, _status, message, field) => errorResult(code, message, field ? { field } : {})));
+    const refuse = (code: Parameters<typeof errorResult>[0], _status: number, message: string, field?: string) => errorResult(code, message, field ? { field } : {});
+    send(res, await runIdempotently(db, deps.services.idempotency, caller, key, request, execute, refuse));
   }
 
   return async function handle(req: IncomingMessage, res: ServerResponse, url: URL, scope: RequestScope): Promise<void> {

@@ -1,6 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { Acceptance } from '../acceptances/acceptance.entity';
-import { AcceptanceInput } from '../acceptances/acceptance.inputs';
+import { AcceptanceInput } from '../customers/customer.inputs';
 import { Order } from './order.entity';
 import { Subscription } from './subscription.entity';
 

@@ -1,23 +1,23 @@
 import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import type { Acceptance } from '../acceptances/acceptance.entity';
 import { AcceptanceChannel } from '../acceptances/acceptance.entity';
-import type { AcceptanceInput } from '../acceptances/acceptance.inputs';
-import { type AcceptanceService, lockCustomer } from '../acceptances/acceptance.service';
+import type { AcceptanceService } from '../acceptances/acceptance.service';
 import { AgreementType } from '../agreements/agreement.entity';
 import type { AuditSubject, AuditTrail } from '../audit/audit-trail';
 import { type Caller, requireAccess } from '../auth/caller';
 import { Operation } from '../auth/roles';
+import type { AcceptanceInput } from '../customers/customer.inputs';
+import type { CustomerRepository } from '../customers/customer.repository';
 import type { CustomerService } from '../customers/customer.service';
 import type { Clock } from '../shared/clock';
-import { type Database, instantParam } from '../shared/db';
 import { badInput, notFound } from '../shared/errors';
 import { requireId } from '../shared/validation';
 import { BillingType, type Offer } from './offer.entity';
-import type { Order, OrderLineItem } from './order.entity';
-import type { Catalogue } from './catalogue';
-import { SUBSCRIPTION_COLUMNS, subscriptionFromRow } from './order.rows';
+import { Order, OrderLineItem } from './order.entity';
+import type { OrderRepository } from './order.repository';
 import { MAX_SEATS, requireCanTransact } from './purchase-gate';
-import type { Subscription } from './subscription.entity';
+import { Subscription } from './subscription.entity';
 
 export interface OrderRequest {
   customerId: string;
@@ -32,33 +32,50 @@ export interface SeatCountRequest {
 
 const MAX_LINE_ITEMS = 50;
 
-/** Orders and seat counts, behind the purchase gate. */
+/** Offers, subscriptions, orders and seat counts, behind the purchase gate. */
 export class OrderService {
   constructor(
-    private readonly db: Database,
     private readonly clock: Clock,
     private readonly audit: AuditTrail,
     private readonly acceptances: AcceptanceService,
     private readonly customers: CustomerService,
-    private readonly catalogue: Catalogue,
+    private readonly customerRecords: CustomerRepository,
+    private readonly orders: OrderRepository,
   ) {}
+
+  offers(em: EntityManager): Promise<Offer[]> {
+    return this.orders.offers(em);
+  }
+
+  async offersByIds(em: EntityManager, ids: readonly string[]): Promise<(Offer | null)[]> {
+    const found = new Map((await this.orders.offersByIds(em, ids)).map((o) => [o.id, o]));
+    return ids.map((id) => found.get(id) ?? null);
+  }
+
+  /** Per customer, the subscriptions held through the caller's partner, oldest first. */
+  async subscriptionsOf(em: EntityManager, caller: Caller, customerIds: readonly string[]): Promise<Subscription[][]> {
+    const byCustomer = new Map<string, Subscription[]>(customerIds.map((id) => [id, []]));
+    for (const s of await this.orders.subscriptionsOf(em, caller.partner.id, customerIds)) byCustomer.get(s.customerId)?.push(s);
+    return customerIds.map((id) => byCustomer.get(id)!);
+  }
 
   /**
    * One subscription per line item. With `agreementAcceptance` the confirmation
-   * (channel NEW_ORDER) and the order are one transaction: both or neither,
-   * and one audit event, which names the acceptance.
+   * (channel NEW_ORDER) and the order are one part of the unit of work: both or
+   * neither, and one audit event, which names the acceptance.
    */
-  createOrder(caller: Caller, request: OrderRequest): Promise<{ order: Order; acceptance: Acceptance | null }> {
+  createOrder(em: EntityManager, caller: Caller, request: OrderRequest): Promise<{ order: Order; acceptance: Acceptance | null }> {
     return this.audit.attempt(
+      em,
       caller,
       Operation.CREATE_ORDER,
       { customerId: request.customerId },
-      () => this.placeOrder(caller, request),
+      (tx) => this.placeOrder(tx, caller, request),
       (placed) => ({ customerId: placed.order.customerId, acceptanceId: placed.acceptance?.id }),
     );
   }
 
-  private async placeOrder(caller: Caller, request: OrderRequest): Promise<{ order: Order; acceptance: Acceptance | null }> {
+  private async placeOrder(em: EntityManager, caller: Caller, request: OrderRequest): Promise<{ order: Order; acceptance: Acceptance | null }> {
     requireAccess(caller, Operation.CREATE_ORDER);
     const customerId = requireId(request.customerId, 'input.customerId');
     if (request.lineItems.length < 1 || request.lineItems.length > MAX_LINE_ITEMS) {
@@ -70,119 +87,94 @@ export class OrderService {
     }));
     const now = this.clock.now();
 
-    return this.db.transaction(async (tx) => {
-      await lockCustomer(tx, this.db.forUpdate, caller.partner.id, customerId, 'input.customerId');
-      const offers = await this.offersFor(lines.map((l) => l.offerId));
-      lines.forEach((line, i) => checkQuantity(offers.get(line.offerId)!, line.quantity, `input.lineItems[${i}].quantity`));
+    if (!(await this.customerRecords.lockRelated(em, caller.partner.id, customerId))) throw notFound('Customer', customerId, 'input.customerId');
+    const offers = await this.offersFor(em, lines.map((l) => l.offerId));
+    lines.forEach((line, i) => checkQuantity(offers.get(line.offerId)!, line.quantity, `input.lineItems[${i}].quantity`));
 
-      const acceptance = request.agreementAcceptance
-        ? (
-            await this.acceptances.confirm(
-              caller,
-              { ...request.agreementAcceptance, customerId },
-              AcceptanceChannel.NEW_ORDER,
-              'input.agreementAcceptance',
-            )
-          ).acceptance
-        : null;
-      await this.requireGate(caller, customerId);
+    const acceptance = request.agreementAcceptance
+      ? (
+          await this.acceptances.confirmWithin(
+            em,
+            caller,
+            { ...request.agreementAcceptance, customerId },
+            AcceptanceChannel.NEW_ORDER,
+            'input.agreementAcceptance',
+          )
+        ).acceptance
+      : null;
+    await this.requireGate(em, caller, customerId);
 
-      const order: Order = { id: randomUUID(), customerId, partnerId: caller.partner.id, createdBy: caller.userId, createdAt: now, lineItems: [] };
-      await tx.query('INSERT INTO orders (id, customer_id, partner_id, created_by, created_at) VALUES (?, ?, ?, ?, ?)', [
-        order.id,
+    const order: Order = Object.assign(new Order(), { id: randomUUID(), customerId, partnerId: caller.partner.id, createdBy: caller.userId, createdAt: now, lineItems: [] as OrderLineItem[] });
+    const subscriptions = lines.map((line) =>
+      Object.assign(new Subscription(), {
+        id: randomUUID(),
         customerId,
-        caller.partner.id,
-        caller.userId,
-        instantParam(tx.dialect, now),
-      ]);
-      for (const [index, line] of lines.entries()) {
-        const subscription: Subscription = {
-          id: randomUUID(),
-          customerId,
-          partnerId: caller.partner.id,
-          offerId: line.offerId,
-          quantity: line.quantity,
-          autoRenew: true,
-          createdAt: now,
-        };
-        await tx.query(
-          'INSERT INTO subscriptions (id, customer_id, partner_id, offer_id, quantity, auto_renew, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-          [subscription.id, customerId, caller.partner.id, line.offerId, line.quantity, 1, instantParam(tx.dialect, now)],
-        );
-        const item: OrderLineItem = {
-          orderId: order.id,
-          lineNumber: index + 1,
-          offerId: line.offerId,
-          quantity: line.quantity,
-          subscriptionId: subscription.id,
-          offer: offers.get(line.offerId)!,
-          subscription,
-        };
-        await tx.query(
-          'INSERT INTO order_line_items (order_id, line_number, offer_id, quantity, subscription_id) VALUES (?, ?, ?, ?, ?)',
-          [order.id, item.lineNumber, line.offerId, line.quantity, subscription.id],
-        );
-        order.lineItems.push(item);
-      }
-      return { order, acceptance };
-    });
+        partnerId: caller.partner.id,
+        offerId: line.offerId,
+        quantity: line.quantity,
+        autoRenew: true,
+        createdAt: now,
+      }),
+    );
+    order.lineItems = lines.map((line, index) =>
+      Object.assign(new OrderLineItem(), {
+        orderId: order.id,
+        lineNumber: index + 1,
+        offerId: line.offerId,
+        quantity: line.quantity,
+        subscriptionId: subscriptions[index].id,
+        offer: offers.get(line.offerId)!,
+        subscription: subscriptions[index],
+      }),
+    );
+    await this.orders.insertOrder(em, order, subscriptions, order.lineItems);
+    return { order, acceptance };
   }
 
   /**
    * Changes the seat count of a licence-based subscription held through the
    * caller's partner. Its audit event names the subscription's customer once it is found.
    */
-  updateSubscriptionQuantity(caller: Caller, request: SeatCountRequest): Promise<Subscription> {
+  updateSubscriptionQuantity(em: EntityManager, caller: Caller, request: SeatCountRequest): Promise<Subscription> {
     return this.audit.attempt(
+      em,
       caller,
       Operation.CHANGE_SEAT_COUNT,
       {},
-      (subject) => this.changeSeatCount(caller, request, subject),
+      (tx, subject) => this.changeSeatCount(tx, caller, request, subject),
       (subscription) => ({ customerId: subscription.customerId }),
     );
   }
 
-  private async changeSeatCount(caller: Caller, request: SeatCountRequest, subject: AuditSubject): Promise<Subscription> {
+  private async changeSeatCount(em: EntityManager, caller: Caller, request: SeatCountRequest, subject: AuditSubject): Promise<Subscription> {
     requireAccess(caller, Operation.CHANGE_SEAT_COUNT);
     const subscriptionId = requireId(request.subscriptionId, 'input.subscriptionId');
     if (!Number.isInteger(request.quantity) || request.quantity < 1 || request.quantity > MAX_SEATS) {
       throw badInput('input.quantity', `must be a seat count from 1 to ${MAX_SEATS}.`);
     }
-    return this.db.transaction(async (tx) => {
-      // Locks the subscription and the relationship, so the gate and a confirmation do not interleave.
-      const [row] = await tx.query(
-        `SELECT ${SUBSCRIPTION_COLUMNS}, o.billing_type FROM subscriptions s ` +
-          'JOIN partner_customers pc ON pc.partner_id = s.partner_id AND pc.customer_id = s.customer_id ' +
-          `JOIN offers o ON o.id = s.offer_id WHERE s.id = ? AND s.partner_id = ?${this.db.forUpdate}`,
-        [subscriptionId, caller.partner.id],
-      );
-      if (!row) throw notFound('Subscription', subscriptionId, 'input.subscriptionId');
-      const subscription = subscriptionFromRow(row);
-      subject.customerId = subscription.customerId;
-      if (row.billing_type !== BillingType.LICENSE) {
-        throw badInput('input.quantity', 'a usage-based subscription has no seat count.');
-      }
-      if (subscription.quantity === request.quantity) return subscription;
-      await this.requireGate(caller, subscription.customerId);
-      await tx.query('UPDATE subscriptions SET quantity = ? WHERE id = ?', [request.quantity, subscriptionId]);
-      return { ...subscription, quantity: request.quantity };
-    });
+    const found = await this.orders.lockSubscription(em, caller.partner.id, subscriptionId);
+    if (!found) throw notFound('Subscription', subscriptionId, 'input.subscriptionId');
+    const { offer, ...subscription } = found;
+    subject.customerId = subscription.customerId;
+    if (offer.billingType !== BillingType.LICENSE) throw badInput('input.quantity', 'a usage-based subscription has no seat count.');
+    if (subscription.quantity === request.quantity) return subscription;
+    await this.requireGate(em, caller, subscription.customerId);
+    await this.orders.setQuantity(em, subscriptionId, request.quantity);
+    return { ...subscription, quantity: request.quantity };
   }
 
-  private async requireGate(caller: Caller, customerId: string): Promise<void> {
-    const [status] = await this.customers.statuses(caller, AgreementType.MICROSOFT_CUSTOMER_AGREEMENT, [customerId]);
+  private async requireGate(em: EntityManager, caller: Caller, customerId: string): Promise<void> {
+    const [status] = await this.customers.statusesOf(em, caller, AgreementType.MICROSOFT_CUSTOMER_AGREEMENT, [customerId]);
     requireCanTransact(status);
   }
 
   /** The offers named, each one known, else NOT_FOUND naming the line. */
-  private async offersFor(offerIds: string[]): Promise<Map<string, Offer>> {
-    const unique = [...new Set(offerIds)];
-    const found = await this.catalogue.offersByIds(unique);
-    const offers = new Map(unique.map((id, i) => [id, found[i]]));
+  private async offersFor(em: EntityManager, offerIds: string[]): Promise<Map<string, Offer>> {
+    const offers = new Map((await this.orders.offersByIds(em, [...new Set(offerIds)])).map((o) => [o.id, o]));
     offerIds.forEach((id, i) => {
       if (!offers.get(id)) throw notFound('Offer', id, `input.lineItems[${i}].offerId`);
     });
-    return offers as Map<string, Offer>;
+    return offers;
   }
 }
 

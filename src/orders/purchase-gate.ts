@@ -1,4 +1,4 @@
-import type { AgreementStatus } from '../acceptances/agreement-status';
+import type { AgreementStatus } from '../status/agreement-status';
 import { DomainError, ErrorCode } from '../shared/errors';
 
 /**

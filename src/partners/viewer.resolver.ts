@@ -1,7 +1,7 @@
 import { Ctx, Field, ID, ObjectType, Query, Resolver } from 'type-graphql';
 import { OpenToAnySignedInCaller } from '../auth/guard';
 import { Role } from '../auth/roles';
-import type { Context } from '../shared/context';
+import type { Context } from '../graphql/context';
 import { Partner } from './partner.entity';
 
 @ObjectType({ description: 'The signed-in caller.', simpleResolvers: true })

@@ -1,4 +1,9 @@
-import { insertRows } from '../../src/cli/import';
+import { Acceptance, AcceptanceChannel, AcceptanceMethod } from '../../src/acceptances/acceptance.entity';
+import { AgreementType } from '../../src/agreements/agreement.entity';
+import { Role } from '../../src/auth/roles';
+import { Customer, PartnerCustomer } from '../../src/customers/customer.entity';
+import { insertInChunks } from '../../src/customers/customer.repository';
+import { CurrentAcceptance } from '../../src/status/current-acceptance.entity';
 import { fixedClock } from '../../src/shared/clock';
 import { statementsSent } from '../../src/shared/statement-counter';
 import { startApp, type TestApp } from '../helpers/app';
@@ -24,64 +29,57 @@ async function seedCustomers(app: TestApp): Promise<void> {
   const createdAt = new Date('2024-01-01T00:00:00.000Z');
   const recordedAt = new Date('2024-03-01T10:00:00.000Z');
   const batch = 10_000;
+  const type = AgreementType.MICROSOFT_CUSTOMER_AGREEMENT;
   for (let start = 1; start <= CUSTOMERS; start += batch) {
     const numbers = Array.from({ length: Math.min(batch, CUSTOMERS - start + 1) }, (_, k) => start + k);
-    await app.db.transaction(async (tx) => {
-      await insertRows(
-        tx,
-        'customers',
-        numbers.map((i) => ({
-          id: idOf(i),
-          company_name: `Volume Customer ${idOf(i)}`,
-          domain: `${idOf(i).toLowerCase()}.example.com`,
-          contact_first_name: 'Vera',
-          contact_last_name: 'Volume',
-          contact_email: `admin@${idOf(i).toLowerCase()}.example.com`,
-          contact_phone_number: null,
-          search_text: `volume customer ${idOf(i).toLowerCase()}\n${idOf(i).toLowerCase()}.example.com`,
-          created_at: createdAt,
-        })),
+    const accepted = numbers.filter((i) => i % ACCEPTED_EVERY === 0);
+    await app.server.services.db.write(async (em) => {
+      await insertInChunks(
+        em,
+        Customer,
+        numbers.map((i) =>
+          Object.assign(new Customer(), {
+            id: idOf(i),
+            companyName: `Volume Customer ${idOf(i)}`,
+            domain: `${idOf(i).toLowerCase()}.example.com`,
+            primaryContact: { firstName: 'Vera', lastName: 'Volume', email: `admin@${idOf(i).toLowerCase()}.example.com`, phoneNumber: null },
+            searchText: `volume customer ${idOf(i).toLowerCase()}\n${idOf(i).toLowerCase()}.example.com`,
+            createdAt,
+          }),
+        ),
       );
-      await insertRows(
-        tx,
-        'partner_customers',
-        numbers.map((i) => ({ partner_id: P.direct, customer_id: idOf(i), sort_name: `volume customer ${idOf(i).toLowerCase()}` })),
+      await insertInChunks(
+        em,
+        PartnerCustomer,
+        numbers.map((i) => Object.assign(new PartnerCustomer(), { partnerId: P.direct, customerId: idOf(i), sortName: `volume customer ${idOf(i).toLowerCase()}` })),
       );
-      const accepted = numbers.filter((i) => i % ACCEPTED_EVERY === 0);
-      await insertRows(
-        tx,
-        'acceptances',
-        accepted.map((i) => ({
-          id: `VA-${i}`,
-          customer_id: idOf(i),
-          partner_id: P.direct,
-          template_id: MCA_V1,
-          agreement_type: 'MICROSOFT_CUSTOMER_AGREEMENT',
-          method: 'CONFIRMATION',
-          channel: 'IMPORT',
-          scenario: null,
-          accepted_by_first_name: 'Vera',
-          accepted_by_last_name: 'Volume',
-          accepted_by_email: 'vera@volume.example',
-          accepted_by_phone_number: null,
-          date_agreed: '2024-03-01',
-          recorded_by_user_id: 'import',
-          recorded_by_role: 'ADMIN_AGENT',
-          recorded_at: recordedAt,
-          sequence: 1,
-        })),
+      await insertInChunks(
+        em,
+        Acceptance,
+        accepted.map((i) =>
+          Object.assign(new Acceptance(), {
+            id: `VA-${i}`,
+            customerId: idOf(i),
+            partnerId: P.direct,
+            templateId: MCA_V1,
+            agreementType: type,
+            method: AcceptanceMethod.CONFIRMATION,
+            channel: AcceptanceChannel.IMPORT,
+            scenario: null,
+            acceptedBy: { firstName: 'Vera', lastName: 'Volume', email: 'vera@volume.example', phoneNumber: null },
+            dateAgreed: '2024-03-01',
+            recordedBy: { userId: 'import', role: Role.ADMIN_AGENT },
+            recordedAt,
+            sequence: 1,
+          }),
+        ),
       );
-      await insertRows(
-        tx,
-        'current_acceptances',
-        accepted.map((i) => ({
-          partner_id: P.direct,
-          customer_id: idOf(i),
-          agreement_type: 'MICROSOFT_CUSTOMER_AGREEMENT',
-          acceptance_id: `VA-${i}`,
-          template_id: MCA_V1,
-          sequence: 1,
-        })),
+      await insertInChunks(
+        em,
+        CurrentAcceptance,
+        accepted.map((i) =>
+          Object.assign(new CurrentAcceptance(), { partnerId: P.direct, customerId: idOf(i), agreementType: type, acceptanceId: `VA-${i}`, templateId: MCA_V1, lastSequence: 1 }),
+        ),
       );
     });
   }

@@ -1,7 +1,6 @@
-import { insertEvents, storedEventFromRow } from '../../src/audit/audit.rows';
+import { AuditChainHead, ChainedAuditEvent } from '../../src/audit/audit.entities';
 import { verifyChains } from '../../src/audit/verify-chains';
 import { fixedClock } from '../../src/shared/clock';
-import { instantParam, type Row } from '../../src/shared/db';
 import { startApp, type TestApp } from '../helpers/app';
 import { cli } from '../helpers/cli';
 import { testDatabases } from '../helpers/databases';
@@ -11,16 +10,15 @@ const CONFIRM = 'mutation ($input: ConfirmAcceptanceInput!) { confirmCustomerAcc
 
 describe.each(testDatabases())('npm run cli -- audit verify (%s)', (kind) => {
   let app: TestApp;
-  let events: Row[];
-  let heads: Row[];
+  let events: ChainedAuditEvent[];
+  let heads: AuditChainHead[];
 
   const verify = () => cli(app.databaseUrl, ['audit', 'verify']);
 
   /** The stored event of a partner at a sequence. */
-  const eventAt = async (partnerId: string, sequence: number) => {
-    const [row] = await app.db.query('SELECT * FROM audit_events WHERE partner_id = ? AND sequence = ?', [partnerId, sequence]);
-    return storedEventFromRow(row);
-  };
+  const eventAt = async (partnerId: string, sequence: number) =>
+    (await app.server.services.db.read((em) => em.findOneBy(ChainedAuditEvent, { partnerId, sequence })))!;
+  const verifyPaged = (pageSize: number) => app.server.services.db.read((em) => verifyChains(em, app.server.services.auditRecords, pageSize));
 
   beforeAll(async () => {
     app = await startApp(kind, { clock: fixedClock('2026-11-21T04:00:00.000Z'), sharedDatabase: true });
@@ -44,20 +42,17 @@ describe.each(testDatabases())('npm run cli -- audit verify (%s)', (kind) => {
       await app.gql(token, CONFIRM, { input: { customerId, dateAgreed } });
     }
     await app.chainAudit();
-    events = await app.db.query('SELECT * FROM audit_events');
-    heads = await app.db.query('SELECT * FROM audit_chains');
+    [events, heads] = await app.server.services.db.read((em) => Promise.all([em.find(ChainedAuditEvent), em.find(AuditChainHead)]));
   });
   afterAll(() => app.close());
 
   // Every test leaves the trail as it found it.
   afterEach(async () => {
-    await app.db.transaction(async (tx) => {
-      await tx.query('DELETE FROM audit_events');
-      await tx.query('DELETE FROM audit_chains');
-      for (const row of events) await insertEvents(tx, [storedEventFromRow(row)]);
-      for (const h of heads) {
-        await tx.query('INSERT INTO audit_chains (partner_id, last_sequence, last_hash) VALUES (?, ?, ?)', [h.partner_id, h.last_sequence, h.last_hash]);
-      }
+    await app.server.services.db.write(async (em) => {
+      await em.createQueryBuilder().delete().from(ChainedAuditEvent).execute();
+      await em.createQueryBuilder().delete().from(AuditChainHead).execute();
+      await em.insert(ChainedAuditEvent, events);
+      await em.insert(AuditChainHead, heads);
     });
   });
 
@@ -98,7 +93,7 @@ describe.each(testDatabases())('npm run cli -- audit verify (%s)', (kind) => {
 
   it('finds an event whose time was edited', async () => {
     const target = await eventAt(P.direct, 2);
-    await app.db.query('UPDATE audit_events SET at = ? WHERE id = ?', [instantParam(app.db.dialect, new Date('2026-11-20T04:00:00.000Z')), target.id]);
+    await app.server.services.db.write((em) => em.update(ChainedAuditEvent, { id: target.id }, { at: new Date('2026-11-20T04:00:00.000Z') }));
     const run = await verify();
     expect(run).toMatchObject({ code: 1, stdout: `broken: partner ${P.direct}, sequence 2, event ${target.id}: altered (its content does not match its hash)\n1 of 2 chains broken\n` });
   });
@@ -155,12 +150,12 @@ describe.each(testDatabases())('npm run cli -- audit verify (%s)', (kind) => {
   });
 
   it('walks chains a page at a time, across page boundaries', async () => {
-    expect(await verifyChains(app.db, 2)).toEqual({ chains: 2, events: 8, breaks: [] });
+    expect(await verifyPaged(2)).toEqual({ chains: 2, events: 8, breaks: [] });
     const [third, fourth] = [await eventAt(P.direct, 3), await eventAt(P.direct, 4)];
     await app.db.query('UPDATE audit_events SET sequence = 0 WHERE id = ?', [third.id]);
     await app.db.query('UPDATE audit_events SET sequence = 3 WHERE id = ?', [fourth.id]);
     await app.db.query('UPDATE audit_events SET sequence = 4 WHERE id = ?', [third.id]);
-    const report = await verifyChains(app.db, 2);
+    const report = await verifyPaged(2);
     expect(report.breaks).toEqual([{ partnerId: P.direct, sequence: 3, eventId: fourth.id, problem: 'out of order', detail: expect.any(String) }]);
   });
 

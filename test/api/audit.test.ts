@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type StoredEvent, storedEventFromRow } from '../../src/audit/audit.rows';
+import { ChainedAuditEvent } from '../../src/audit/audit.entities';
 import { GENESIS_HASH, hashOf } from '../../src/audit/chain';
 import { Operation } from '../../src/auth/roles';
 import { CloudInstance, PartnerType } from '../../src/partners/partner.entity';
@@ -58,25 +58,25 @@ describe.each(testDatabases())('the audit trail (%s)', (kind) => {
     return { body, status, requestId, correlationId };
   };
 
-  const eventsOfRequest = async (requestId: string): Promise<StoredEvent[]> => {
+  const eventsOfRequest = async (requestId: string): Promise<ChainedAuditEvent[]> => {
     await app.chainAudit();
-    return (await app.db.query('SELECT * FROM audit_events WHERE request_id = ? ORDER BY sequence', [requestId])).map(storedEventFromRow);
+    return app.server.services.db.read((em) => em.find(ChainedAuditEvent, { where: { requestId }, order: { sequence: 'ASC' } }));
   };
 
   /** The one event a request wrote. */
-  const onlyEvent = async (requestId: string): Promise<StoredEvent> => {
+  const onlyEvent = async (requestId: string): Promise<ChainedAuditEvent> => {
     const events = await eventsOfRequest(requestId);
     expect(events).toHaveLength(1);
     return events[0];
   };
 
-  const chainOf = async (partnerId: string): Promise<StoredEvent[]> => {
+  const chainOf = async (partnerId: string): Promise<ChainedAuditEvent[]> => {
     await app.chainAudit();
-    return (await app.db.query('SELECT * FROM audit_events WHERE partner_id = ? ORDER BY sequence', [partnerId])).map(storedEventFromRow);
+    return app.server.services.db.read((em) => em.find(ChainedAuditEvent, { where: { partnerId }, order: { sequence: 'ASC' } }));
   };
 
   /** Numbered 1..N without gaps, each linked by hash to the one before, each hash matching its content. */
-  const expectChained = (events: StoredEvent[]) => {
+  const expectChained = (events: ChainedAuditEvent[]) => {
     expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
     events.forEach((event, i) => {
       expect(event.previousHash).toBe(i === 0 ? GENESIS_HASH : events[i - 1].hash);
@@ -373,7 +373,7 @@ describe.each(testDatabases())('the audit trail (%s)', (kind) => {
     const caller = { userId: 'racer', roles: [], partner };
     const refusal = new DomainError(ErrorCode.FORBIDDEN, 'refused');
     await Promise.all(
-      Array.from({ length: 20 }, () => app.server.services.audit.recordFailedAttempt(caller, Operation.CONFIRM_ACCEPTANCE, {}, refusal)),
+      Array.from({ length: 20 }, () => app.server.services.db.write((em) => app.server.services.audit.refused(em, caller, Operation.CONFIRM_ACCEPTANCE, {}, refusal))),
     );
     const events = await chainOf(partner.id);
     expect(events).toHaveLength(20);
@@ -520,7 +520,7 @@ describe.each(testDatabases())('the audit trail when the database fails (%s)', (
     expect(status).toBe(500);
     expect(body.errors![0].extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR', requestId: 'req-failed' });
     await app.chainAudit();
-    const events = (await app.db.query('SELECT * FROM audit_events')).map(storedEventFromRow);
+    const events = await app.server.services.db.read((em) => em.find(ChainedAuditEvent));
     expect(events).toEqual([
       expect.objectContaining({ sequence: 1, outcome: 'FAILED', code: 'INTERNAL_SERVER_ERROR', customerId: 'C-1', requestId: 'req-failed', acceptanceId: null }),
     ]);

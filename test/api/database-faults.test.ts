@@ -1,13 +1,11 @@
 import pino from 'pino';
 import { createDataSource } from '../../ormconfig';
 import { signToken } from '../../src/auth/tokens';
-import { importData } from '../../src/cli/import';
-import { parseImportFile } from '../../src/cli/import-file';
 import { loadConfig } from '../../src/config';
 import { type AppServer, createServer } from '../../src/server';
-import { Database } from '../../src/shared/db';
+import { Database } from '../../src/shared/unit-of-work';
 import { TEST_SECRET } from '../helpers/app';
-import { type ScratchDatabase, scratchDatabase, testDatabases } from '../helpers/databases';
+import { type ScratchDatabase, scratchDatabase, seedDatabase, testDatabases } from '../helpers/databases';
 import { customer, offers, P, partners } from '../helpers/fixtures';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 
@@ -38,7 +36,7 @@ describeKinds('when the database stops answering (%s)', () => {
 
   beforeAll(async () => {
     scratch = await scratchDatabase('mysql');
-    await importData(new Database(scratch.dataSource), parseImportFile({ partners: partners(), offers: offers(), customers: [customer('F-1')] }, new Date()));
+    await seedDatabase(scratch.dataSource, { partners: partners(), offers: offers(), customers: [customer('F-1')] });
     const url = new URL(scratch.url);
     proxy = await startTcpProxy(url.hostname, Number(url.port || 3306));
     url.host = `127.0.0.1:${proxy.port}`;

@@ -37,7 +37,7 @@ describe.each(testDatabases())('metrics and logs (%s)', (kind) => {
     expect(delta('http_request_duration_seconds_count', { route: '/graphql' })).toBe(2);
     const statements = (text: string) => Number(/^db_statements_total (\d+)/m.exec(text)![1]);
     expect(statements(after)).toBeGreaterThan(statements(before));
-    expect(after).toMatch(/^db_pool_connections\{state="in_use"\} \d+/m);
+    expect(after).toMatch(/^db_units_of_work\{state="reading"\} \d+/m);
     expect(after).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
   });
 

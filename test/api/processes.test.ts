@@ -1,10 +1,7 @@
 import { signToken } from '../../src/auth/tokens';
-import { importData } from '../../src/cli/import';
-import { parseImportFile } from '../../src/cli/import-file';
 import { loadConfig } from '../../src/config';
-import { Database } from '../../src/shared/db';
 import { TEST_SECRET } from '../helpers/app';
-import { type ScratchDatabase, scratchDatabase, testDatabases } from '../helpers/databases';
+import { type ScratchDatabase, scratchDatabase, seedDatabase, testDatabases } from '../helpers/databases';
 import { acceptance, customer, OFFER, offers, P, partners, subscription } from '../helpers/fixtures';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process';
 
@@ -32,19 +29,13 @@ describe.each(testDatabases())('two server processes on one database (%s)', (kin
 
   beforeAll(async () => {
     scratch = await scratchDatabase(kind, { shared: true });
-    await importData(
-      new Database(scratch.dataSource),
-      parseImportFile(
-        {
-          partners: partners(),
-          offers: offers(),
-          customers: [...duplicates, ...keyed, ...racing, ...seats].map((id) => customer(id)),
-          subscriptions: seats.map((id) => subscription(`SUB-${id}`, id, P.direct)),
-          acceptances: seats.map((id) => acceptance(`ACC-${id}`, id, P.direct)),
-        },
-        new Date(),
-      ),
-    );
+    await seedDatabase(scratch.dataSource, {
+      partners: partners(),
+      offers: offers(),
+      customers: [...duplicates, ...keyed, ...racing, ...seats].map((id) => customer(id)),
+      subscriptions: seats.map((id) => subscription(`SUB-${id}`, id, P.direct)),
+      acceptances: seats.map((id) => acceptance(`ACC-${id}`, id, P.direct)),
+    });
     token = await signToken(loadConfig({ JWT_SECRET: TEST_SECRET }).tokens, { partnerId: P.direct, userId: 'u', roles: ['ADMIN_AGENT'], expiresIn: '10m' });
     server = await startServerProcess(scratch.url, { WORKERS: '2', RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_BURST: '100000' });
   });

@@ -1,10 +1,7 @@
 import { signToken } from '../../src/auth/tokens';
-import { importData } from '../../src/cli/import';
-import { parseImportFile } from '../../src/cli/import-file';
 import { loadConfig } from '../../src/config';
-import { Database } from '../../src/shared/db';
 import { TEST_SECRET } from '../helpers/app';
-import { type ScratchDatabase, scratchDatabase, testDatabases } from '../helpers/databases';
+import { type ScratchDatabase, scratchDatabase, seedDatabase, testDatabases } from '../helpers/databases';
 import { customer, offers, P, partners } from '../helpers/fixtures';
 import { startServerProcess } from '../helpers/server-process';
 
@@ -17,7 +14,7 @@ describe.each(testDatabases())('graceful shutdown of a server process (%s)', (ki
 
   beforeAll(async () => {
     scratch = await scratchDatabase(kind, { shared: true });
-    await importData(new Database(scratch.dataSource), parseImportFile({ partners: partners(), offers: offers(), customers: ids.map((id) => customer(id)) }, new Date()));
+    await seedDatabase(scratch.dataSource, { partners: partners(), offers: offers(), customers: ids.map((id) => customer(id)) });
     token = await signToken(loadConfig({ JWT_SECRET: TEST_SECRET }).tokens, { partnerId: P.direct, userId: 'u', roles: ['ADMIN_AGENT'], expiresIn: '10m' });
   });
   afterAll(() => scratch.drop());

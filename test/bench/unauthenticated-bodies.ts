@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signToken } from '../../src/auth/tokens';
-import { DEMO_PARTNER_ID } from '../../src/cli/demo';
+import { DEMO_PARTNER_ID } from '../../src/imports/demo';
 import { loadConfig } from '../../src/config';
 import { median, timedPost } from '../helpers/raw-http';
 import { ROOT, Target } from './servers';

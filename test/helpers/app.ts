@@ -1,14 +1,13 @@
 import { Writable } from 'node:stream';
-import { importData } from '../../src/cli/import';
-import { type ImportFile, parseImportFile } from '../../src/cli/import-file';
-import { type Config, loadConfig } from '../../src/config';
 import { signToken } from '../../src/auth/tokens';
+import { type Config, loadConfig } from '../../src/config';
+import { type ImportFile, parseImportFile } from '../../src/imports/import-file';
 import { type AppServer, createServer } from '../../src/server';
 import type { Clock } from '../../src/shared/clock';
-import { Database } from '../../src/shared/db';
 import { createLogger } from '../../src/shared/logger';
 import { statementsSent } from '../../src/shared/statement-counter';
-import { type DatabaseKind, scratchDatabase } from './databases';
+import { Database } from '../../src/shared/unit-of-work';
+import { type DatabaseKind, scratchDatabase, type TestSql, testSql } from './databases';
 
 export const TEST_SECRET = 'test secret for the MCA acceptance API, 32+ characters';
 
@@ -37,7 +36,8 @@ export interface TestApp {
   url: string;
   /** DATABASE_URL of the app's database, for other processes (the CLI, a second server) to share. */
   databaseUrl: string;
-  db: Database;
+  /** Plain SQL against the app's database, to look at what was stored (or to break it on purpose). */
+  db: TestSql;
   server: AppServer;
   config: Config;
   /** Log lines the server wrote. */
@@ -84,7 +84,7 @@ export async function startApp(kind: DatabaseKind, options: TestAppOptions = {})
     kind,
     url,
     databaseUrl: scratch.url,
-    db,
+    db: testSql(scratch.dataSource),
     server,
     config,
     logs,
@@ -111,7 +111,7 @@ export async function startApp(kind: DatabaseKind, options: TestAppOptions = {})
       return { status: response.status, headers: response.headers, text, json: () => JSON.parse(text) };
     },
     async seed(file) {
-      await importData(db, parseImportFile(JSON.parse(JSON.stringify(file)), new Date()));
+      await server.services.imports.run(parseImportFile(JSON.parse(JSON.stringify(file)), new Date()));
     },
     async chainAudit() {
       await server.services.audit.settled();

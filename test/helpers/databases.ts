@@ -3,6 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
+import { loadConfig } from '../../src/config';
+import { parseImportFile } from '../../src/imports/import-file';
+import { createServices } from '../../src/services';
+import { systemClock } from '../../src/shared/clock';
+import { createLogger } from '../../src/shared/logger';
+import { Database } from '../../src/shared/unit-of-work';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '../../ormconfig';
 
@@ -81,4 +87,26 @@ export async function emptyMysqlDatabase(label = ''): Promise<EmptyDatabase> {
       await admin.end();
     },
   };
+}
+
+/** Plain SQL for tests: `?` placeholders on both databases, rows as the driver returns them. */
+export interface TestSql {
+  readonly dialect: 'mysql' | 'sqlite';
+  query<T = Record<string, any>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+}
+
+export function testSql(dataSource: DataSource): TestSql {
+  return {
+    dialect: dataSource.options.type === 'better-sqlite3' ? 'sqlite' : 'mysql',
+    query: async (sql, params = []) => {
+      const result: unknown = await dataSource.query(sql, [...params]);
+      return Array.isArray(result) ? result : [];
+    },
+  };
+}
+
+/** Loads rows in the import format into a database, through the import, as `npm run cli -- import` would. */
+export async function seedDatabase(dataSource: DataSource, file: Record<string, unknown>): Promise<void> {
+  const services = createServices(new Database(dataSource), systemClock, loadConfig({ NODE_ENV: 'test' }), createLogger('silent'));
+  await services.imports.run(parseImportFile(JSON.parse(JSON.stringify(file)), new Date()));
 }

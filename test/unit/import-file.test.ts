@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ImportError, parseImportFile } from '../../src/cli/import-file';
+import { ImportError, parseImportFile } from '../../src/imports/import-file';
 import { acceptance, customer, offers, P, partners, subscription, template } from '../helpers/fixtures';
 import { contractFile } from '../helpers/contract';
 

@@ -4,7 +4,7 @@ import { buildSchema as buildSdl, findBreakingChanges, type GraphQLField, type G
 import type { FieldAccess } from '../../src/auth/guard';
 import { ACCESS } from '../../src/auth/roles';
 import { servedSdl } from '../../src/print-schema';
-import { buildSchema } from '../../src/schema';
+import { buildSchema } from '../../src/graphql/schema';
 import { contractFile } from '../helpers/contract';
 
 const root = join(__dirname, '..', '..');

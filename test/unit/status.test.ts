@@ -1,4 +1,4 @@
-import { agreementStatus, AgreementStatusCode, canTransact } from '../../src/acceptances/status';
+import { AgreementStatusCode, canTransact, statusOf as agreementStatus } from '../../src/status/status';
 import { type AgreementTemplate, AgreementType } from '../../src/agreements/agreement.entity';
 import { latestTemplate } from '../../src/agreements/templates';
 import { CloudInstance } from '../../src/partners/partner.entity';

@@ -1,12 +1,12 @@
 import { AcceptanceChannel, type Acceptance } from '../../acceptances/acceptance.entity';
 import type { AcceptanceRequest } from '../../acceptances/acceptance.service';
 import { AgreementType } from '../../agreements/agreement.entity';
-import { loadTemplates, templatesOfType } from '../../agreements/templates';
+import { templatesOfType } from '../../agreements/templates';
 import type { ContactInput } from '../../customers/contact';
 import { jsonResult } from '../../http/io';
 import type { Services } from '../../services';
 import { badInput } from '../../shared/errors';
-import type { RestHandler } from '../rest';
+import type { RestHandler } from '../rest-handler';
 import { agreementTypeNamed, agreementTypeParameter, PARTNER_CENTER_TYPE } from './agreement-types';
 import { calendarDateOf, dateTimeOf } from './date-agreed';
 
@@ -59,9 +59,9 @@ export function partnerCenterAgreements(services: Services) {
    * its templates that may be accepted; for `*`, every template of every type,
    * retired ones too: "all agreement metadata", which records still point to.
    */
-  const metadata: RestHandler = async (_req, _body, _caller, { url }) => {
+  const metadata: RestHandler = async (_req, _body, _caller, { url }, em) => {
     const type = agreementTypeParameter(url, AgreementType.MICROSOFT_CLOUD_AGREEMENT, true);
-    const templates = await loadTemplates(services.db);
+    const templates = await services.catalogue.templates(em);
     const items = (type ? [type] : Object.values(AgreementType))
       .flatMap((t) => templatesOfType(templates, t, type === null))
       .map((t) => ({ templateId: t.templateId, agreementType: PARTNER_CENTER_TYPE[t.type], agreementLink: t.agreementLink, versionRank: t.versionRank }));
@@ -69,17 +69,17 @@ export function partnerCenterAgreements(services: Services) {
   };
 
   /** POST /v1/customers/{id}/agreements: confirm acceptance; 201 with the Agreement recorded. */
-  const confirm: RestHandler = async (_req, body, caller, { params }) => {
+  const confirm: RestHandler = async (_req, body, caller, { params }, em) => {
     const request = confirmationOf(params.customerId, body);
-    const { acceptance, template } = await services.acceptances.confirm(caller, request, AcceptanceChannel.EXISTING_CUSTOMER, 'body');
+    const { acceptance, template } = await services.acceptances.confirm(em, caller, request, AcceptanceChannel.EXISTING_CUSTOMER, 'body');
     return jsonResult(201, agreementOf(acceptance, template.agreementLink));
   };
 
   /** GET /v1/customers/{id}/agreements: the customer's acceptance records, oldest first. */
-  const ofCustomer: RestHandler = async (_req, _body, caller, { url, params }) => {
+  const ofCustomer: RestHandler = async (_req, _body, caller, { url, params }, em) => {
     const type = agreementTypeParameter(url, AgreementType.MICROSOFT_CLOUD_AGREEMENT, true);
-    const records = await services.history.ofCustomer(caller, params.customerId, type, 'customer-tenant-id');
-    const links = new Map((await loadTemplates(services.db)).map((t) => [t.templateId, t.agreementLink]));
+    const records = await services.history.ofCustomer(em, caller, params.customerId, type, 'customer-tenant-id');
+    const links = new Map((await services.catalogue.templates(em)).map((t) => [t.templateId, t.agreementLink]));
     return jsonResult(200, collection(records.map((a) => agreementOf(a, links.get(a.templateId)!))));
   };
 

@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { type HttpResult, jsonResult } from '../../http/io';
-import { ErrorCode } from '../../shared/errors';
+import { ErrorCode, ServiceUnavailableError } from '../../shared/errors';
+import { isUnavailable } from '../../shared/unit-of-work';
 
 /** Refusals of the REST layer itself, besides the domain's codes. */
 export enum RestErrorCode {
@@ -95,7 +96,8 @@ const isRefusalCode = (code: unknown): code is RefusalCode => typeof code === 's
  * A refusal (any error with a known code but INTERNAL_SERVER_ERROR) as a
  * Partner Center error response; null for anything unexpected.
  */
-export function refusalResult(error: unknown): HttpResult | null {
+export function refusalResult(failure: unknown): HttpResult | null {
+  const error = isUnavailable(failure) ? new ServiceUnavailableError() : failure;
   if (!(error instanceof GraphQLError)) return null;
   const { code, field, http } = error.extensions as { code?: unknown; field?: unknown; http?: { headers?: Map<string, string> } };
   if (!isRefusalCode(code) || code === ErrorCode.INTERNAL_SERVER_ERROR) return null;

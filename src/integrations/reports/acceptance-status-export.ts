@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { AgreementType } from '../../agreements/agreement.entity';
 import type { Services } from '../../services';
 import { agreementTypeParameter, PARTNER_CENTER_TYPE } from '../partner-center/agreement-types';
-import type { StreamHandler } from '../rest';
+import type { StreamHandler } from '../rest-handler';
 import { ACCEPTANCE_STATUS_COLUMNS, acceptanceStatusPages } from './acceptance-status';
 import { csvRecord } from './csv';
 

@@ -1,11 +1,10 @@
 import type { Acceptance } from '../../acceptances/acceptance.entity';
-import type { AgreementStatus } from '../../acceptances/agreement-status';
+import type { AgreementStatus } from '../../status/agreement-status';
 import type { AgreementType } from '../../agreements/agreement.entity';
-import { loadTemplates } from '../../agreements/templates';
 import { type Caller, requireRole } from '../../auth/caller';
 import { Operation } from '../../auth/roles';
 import type { Customer } from '../../customers/customer.entity';
-import { MAX_PAGE } from '../../customers/customer.service';
+import { MAX_PAGE_SIZE } from '../../shared/pagination';
 import type { Services } from '../../services';
 import type { CsvValue } from './csv';
 
@@ -67,12 +66,16 @@ export async function* acceptanceStatusPages(
   type: AgreementType,
 ): AsyncGenerator<AcceptanceStatusRow[]> {
   requireRole(caller, Operation.READ_ACCEPTANCES);
-  const ranks = new Map((await loadTemplates(services.db)).map((t) => [t.templateId, t.versionRank]));
+  const { db } = services;
+  const ranks = new Map((await db.read((em) => services.catalogue.templates(em))).map((t) => [t.templateId, t.versionRank]));
   let after: string | null = null;
   do {
-    const page = await services.customers.list(caller, { first: MAX_PAGE, after, agreementType: type });
-    const acceptanceIds = page.nodes.flatMap((c) => page.statuses.get(c.id)!.acceptanceId ?? []);
-    const records = acceptanceIds.length > 0 ? await services.history.byIds(caller, acceptanceIds) : [];
+    // Each page is a read of its own: the client may take its time between them.
+    const { page, records } = await db.read(async (em) => {
+      const listed = await services.customers.list(em, caller, { first: MAX_PAGE_SIZE, after, agreementType: type });
+      const acceptanceIds = listed.nodes.flatMap((c) => listed.statuses.get(c.id)!.acceptanceId ?? []);
+      return { page: listed, records: acceptanceIds.length > 0 ? await services.history.byIds(em, caller, acceptanceIds) : [] };
+    });
     const byId = new Map(records.flatMap((a) => (a ? [[a.id, a] as const] : [])));
     yield page.nodes.map((customer) => {
       const status = page.statuses.get(customer.id)!;

@@ -28,6 +28,7 @@ export class CurrentAcceptance {
   @ForeignKey('agreement_templates', references('fk_current_acceptances_template_id'))
   templateId!: string;
 
+  /** The last sequence number given to the partner's records of the customer and type (the next record takes the next). */
   @Column(integer())
-  sequence!: number;
+  lastSequence!: number;
 }

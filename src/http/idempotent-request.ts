@@ -1,9 +1,11 @@
 import type { IncomingMessage } from 'node:http';
+import type { EntityManager } from 'typeorm';
 import { type Caller, mayPerform } from '../auth/caller';
 import { ACCESS, type Operation } from '../auth/roles';
-import { errorBody, header, type HttpResult, jsonResult } from '../http/io';
+import { IdempotencyConflict, type IdempotencyService, requestFingerprint } from '../idempotency/idempotency.service';
 import { ErrorCode } from '../shared/errors';
-import { IdempotencyConflict, type IdempotencyService, requestFingerprint } from './idempotency.service';
+import type { Database } from '../shared/unit-of-work';
+import { errorBody, header, type HttpResult, jsonResult } from './io';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -33,18 +35,19 @@ export interface KeyedRequest {
  * free for the request made with the role.
  */
 export async function runIdempotently(
+  db: Database,
   idempotency: IdempotencyService,
   caller: Caller,
   key: string,
   request: KeyedRequest,
-  execute: () => Promise<HttpResult>,
+  execute: (em: EntityManager) => Promise<HttpResult>,
   refuse: KeyRefusal = graphqlKeyRefusal,
 ): Promise<HttpResult> {
   if (!KEY.test(key)) {
     return refuse(ErrorCode.BAD_USER_INPUT, 400, 'Idempotency-Key: 1 to 255 printable characters without spaces.', 'Idempotency-Key');
   }
   const allowed = request.operations.filter((operation) => mayPerform(caller, operation));
-  if (request.operations.length > 0 && allowed.length === 0) return execute();
+  if (request.operations.length > 0 && allowed.length === 0) return db.write(execute);
   // An operation the role table no longer has cannot be vouched for: the request runs again.
   const may = (operations: readonly string[]) => operations.every((operation) => operation in ACCESS && mayPerform(caller, operation as Operation));
   try {

@@ -1,7 +1,7 @@
 import { Field, ObjectType } from 'type-graphql';
 import { AgreementType } from '../agreements/agreement.entity';
 import type { CloudInstance } from '../partners/partner.entity';
-import { agreementStatus, AgreementStatusCode, canTransact } from './status';
+import { AgreementStatusCode, canTransact, statusOf } from './status';
 
 /** Where a customer stands with the caller's partner for one agreement type. */
 @ObjectType({ simpleResolvers: true })
@@ -17,23 +17,18 @@ export class AgreementStatus {
   })
   canTransact!: boolean;
 
-  /** The current acceptance's id, for the guarded `acceptance` field. */
+  /** The current acceptance's id, for the guarded `acceptance` field; null where the status rests on none. */
   acceptanceId!: string | null;
 }
 
-/** The current acceptance of one customer as stored, with the latest template id of its type. */
-export interface CurrentAcceptanceRow {
-  acceptanceId: string;
-  templateId: string;
-  latestTemplateId: string | null;
-}
-
+/** The status of one customer from its current acceptance (or none) and the latest template of the type. */
 export function agreementStatusOf(
   type: AgreementType,
   cloud: CloudInstance,
-  current: CurrentAcceptanceRow | null,
+  current: { acceptanceId: string; templateId: string } | null,
+  latestTemplateId: string | null,
 ): AgreementStatus {
-  const status = agreementStatus(cloud, current?.templateId ?? null, current?.latestTemplateId ?? null);
+  const status = statusOf(cloud, current?.templateId ?? null, latestTemplateId);
   return {
     type,
     status,

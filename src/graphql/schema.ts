@@ -1,15 +1,22 @@
 import { DirectiveLocation, GraphQLDirective, GraphQLList, GraphQLNonNull, GraphQLSchema, type GraphQLUnionType } from 'graphql';
 import { buildSchema as buildTypeGraphQLSchema } from 'type-graphql';
-import { AcceptanceResolver, AgreementStatusResolver } from './acceptances/acceptance.resolver';
-import { AgreementResolver } from './agreements/agreement.resolver';
-import { bulkResultTypeName } from './acceptances/bulk.types';
-import { AuditEventConnection, AuditResolver } from './audit/audit.resolver';
-import { authChecker } from './auth/guard';
-import { AcceptanceConnection, CustomerConnection, CustomerResolver } from './customers/customer.resolver';
-import { OfferResolver, SubscriptionResolver } from './orders/offer.resolver';
-import { OrderResolver } from './orders/order.resolver';
-import { ViewerResolver } from './partners/viewer.resolver';
-import { DateTime } from './shared/scalars';
+import {
+  AcceptanceConnection,
+  AcceptanceResolver,
+  CurrentAcceptanceResolver,
+  CustomerAcceptancesResolver,
+  NewCustomerAcceptanceResolver,
+} from '../acceptances/acceptance.resolver';
+import { bulkResultTypeName } from '../acceptances/bulk.types';
+import { AgreementResolver } from '../agreements/agreement.resolver';
+import { AuditEventConnection, AuditResolver } from '../audit/audit.resolver';
+import { authChecker } from '../auth/guard';
+import { CustomerConnection, CustomerResolver } from '../customers/customer.resolver';
+import { CustomerSubscriptionsResolver, OfferResolver, SubscriptionResolver } from '../orders/offer.resolver';
+import { OrderResolver } from '../orders/order.resolver';
+import { ViewerResolver } from '../partners/viewer.resolver';
+import { DateTime } from '../shared/scalars';
+import { AgreementStatusResolver } from '../status/agreement-status.resolver';
 
 /** `@auth(requires: [Role!]!)`: printed on guarded fields from the role table. */
 function authDirective(schema: GraphQLSchema): GraphQLDirective {
@@ -35,8 +42,12 @@ export function buildSchema(): Promise<GraphQLSchema> {
         ViewerResolver,
         AgreementResolver,
         CustomerResolver,
+        CustomerAcceptancesResolver,
+        CustomerSubscriptionsResolver,
         AcceptanceResolver,
+        NewCustomerAcceptanceResolver,
         AgreementStatusResolver,
+        CurrentAcceptanceResolver,
         OfferResolver,
         SubscriptionResolver,
         OrderResolver,

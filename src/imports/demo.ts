@@ -3,8 +3,7 @@ import { AgreementType } from '../agreements/agreement.entity';
 import { Role } from '../auth/roles';
 import { BillingType } from '../orders/offer.entity';
 import { CloudInstance, PartnerType } from '../partners/partner.entity';
-import type { Database } from '../shared/db';
-import { importData, type ImportSummary } from './import';
+import type { ImportService, ImportSummary } from './import.service';
 import type { AcceptanceRow, CustomerRow, ImportFile, SubscriptionRow } from './import-file';
 
 const MCA_2019 = '117a77b0-9360-443b-8795-c6dedc750cf9';
@@ -128,10 +127,7 @@ export function demoData(): Required<ImportFile> {
 }
 
 /** Loads the demo set; with `onlyIfEmpty`, only into a database without partners. Returns whether it loaded. */
-export async function loadDemoData(db: Database, options: { onlyIfEmpty: boolean }): Promise<ImportSummary | null> {
-  if (options.onlyIfEmpty) {
-    const [row] = await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM partners');
-    if (Number(row.n) > 0) return null;
-  }
-  return importData(db, demoData());
+export async function loadDemoData(imports: ImportService, options: { onlyIfEmpty: boolean }): Promise<ImportSummary | null> {
+  if (options.onlyIfEmpty && !(await imports.empty())) return null;
+  return imports.run(demoData());
 }

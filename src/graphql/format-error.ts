@@ -1,8 +1,9 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { ErrorCode } from './errors';
-import type { Logger } from './logger';
-import { currentRequestScope } from './request-scope';
+import { ErrorCode, ServiceUnavailableError } from '../shared/errors';
+import type { Logger } from '../shared/logger';
+import { currentRequestScope } from '../shared/request-scope';
+import { isUnavailable } from '../shared/unit-of-work';
 
 // Apollo's message for a variable that does not fit its type names the input path: `at "input.dateAgreed"`.
 const VARIABLE_PATH = /^Variable "\$([^"]+)" got invalid value .*? at "([^"]+)"/s;
@@ -40,6 +41,11 @@ export const formatError =
         message: `The document contains more than ${max} tokens, the limit: send a smaller one.`,
         extensions: { ...formatted.extensions, code: ErrorCode.QUERY_LIMIT_EXCEEDED, limit: 'tokens', max },
       };
+    }
+    if ((code === ErrorCode.INTERNAL_SERVER_ERROR || code === undefined) && isUnavailable(unwrapResolverError(error))) {
+      // The database did not answer: 503, so that the client (or a load balancer) retries.
+      const unavailable = new ServiceUnavailableError();
+      return { message: unavailable.message, path: formatted.path, locations: formatted.locations, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } };
     }
     if (code === ErrorCode.INTERNAL_SERVER_ERROR || code === undefined) {
       logger.error({ err: unwrapResolverError(error), requestId, path: formatted.path }, 'unexpected error');
