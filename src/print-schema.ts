@@ -9,5 +9,11 @@ export async function servedSdl(): Promise<string> {
 }
 
 if (require.main === module) {
-  servedSdl().then((sdl) => process.stdout.write(sdl));
+  servedSdl().then(
+    (sdl) => process.stdout.write(sdl),
+    (error: unknown) => {
+      process.stderr.write(`${(error as Error).stack ?? error}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

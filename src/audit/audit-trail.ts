@@ -162,8 +162,10 @@ export class AuditTrail {
    * process that stopped, say). Returns how to stop.
    */
   sweepRegularly(): () => void {
-    const sweep = () => this.chainAll().catch((error: unknown) => this.logger.error({ err: error }, 'chaining audit events failed'));
-    void sweep();
+    const sweep = () => {
+      this.chainAll().catch((error: unknown) => this.logger.error({ err: error }, 'chaining audit events failed'));
+    };
+    sweep();
     const timer = setInterval(sweep, SWEEP_EVERY_MS);
     timer.unref();
     return () => clearInterval(timer);

@@ -1,8 +1,6 @@
-import { Authorized, Directive, Extensions } from 'type-graphql';
-import type { AuthCheckerFn } from 'type-graphql';
+import { type AuthCheckerFn, Authorized, Directive, Extensions } from 'type-graphql';
 import type { EntityManager } from 'typeorm';
-import type { Caller } from './caller';
-import { requireRole } from './caller';
+import { type Caller, requireRole } from './caller';
 import { ACCESS, type Operation } from './roles';
 
 type FieldDecorator = (prototype: object, propertyKey: string | symbol, descriptor?: PropertyDescriptor) => void;

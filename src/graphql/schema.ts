@@ -14,7 +14,7 @@ import { authChecker } from '../auth/guard';
 import { CustomerConnection, CustomerResolver } from '../customers/customer.resolver';
 import { CustomerSubscriptionsResolver, OfferResolver, SubscriptionResolver } from '../orders/offer.resolver';
 import { OrderResolver } from '../orders/order.resolver';
-import { ViewerResolver } from '../partners/viewer.resolver';
+import { ViewerResolver } from '../auth/viewer.resolver';
 import { DateTime } from '../shared/scalars';
 import { AgreementStatusResolver } from '../status/agreement-status.resolver';
 

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { Acceptance } from '../acceptances/acceptance.entity';
+import { type Acceptance } from '../acceptances/acceptance.entity';
 import type { AcceptanceService } from '../acceptances/acceptance.service';
 import { checkNotBeforeEffective } from '../acceptances/date-rules';
 import type { AgreementCatalogue } from '../agreements/agreement-catalogue';

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import type { Acceptance } from '../acceptances/acceptance.entity';
-import { AcceptanceChannel } from '../acceptances/acceptance.entity';
+import { type Acceptance, AcceptanceChannel } from '../acceptances/acceptance.entity';
 import type { AcceptanceService } from '../acceptances/acceptance.service';
 import { AgreementType } from '../agreements/agreement.entity';
 import type { AuditSubject, AuditTrail } from '../audit/audit-trail';

@@ -1,9 +1,8 @@
 import { createConnection } from 'mysql2/promise';
 import { createDataSource } from '../../ormconfig';
 import { SHIPPED_TEMPLATES } from '../../migrations/1763700000000-InitialSchema';
-import { insertRows } from '../../src/cli/import';
+import type { EntityManager } from 'typeorm';
 import { searchTextOf, sortNameOf } from '../../src/customers/customer.entity';
-import { Database } from '../../src/shared/db';
 import { MCA } from './scenarios';
 
 /** MCA version 1 (shipped by the first migration) and the version 2 the data set publishes. */
@@ -116,28 +115,29 @@ export async function createBenchDatabase(url: string, customers: number, seed =
   try {
     await dataSource.runMigrations({ transaction: 'all' });
     const rows = generate(customers, seed);
-    const db = new Database(dataSource);
-    await db.transaction(async (tx) => {
-      await insertRows(tx, 'partners', [BENCH_PARTNER, OTHER_PARTNER]);
-      await insertRows(tx, 'agreement_templates', [
+    await dataSource.transaction(async (tx) => {
+      const insert = (table: string, values: Rows) => insertRows(tx, table, values);
+      await insert('partners', [BENCH_PARTNER, OTHER_PARTNER]);
+      await insert('agreement_templates', [
         { id: MCA_V2, type: MCA, agreement_link: 'https://aka.ms/customeragreement', version_rank: 2, effective_date: MCA_V2_EFFECTIVE, retired: false },
       ]);
-      await insertRows(tx, 'offers', OFFERS);
-      await insertRows(tx, 'customers', rows.customers);
-      await insertRows(tx, 'partner_customers', rows.relationships);
-      await insertRows(tx, 'subscriptions', rows.subscriptions);
-      await insertRows(tx, 'acceptances', rows.acceptances);
-      await insertRows(tx, 'current_acceptances', rows.current);
-      // The per-partner counts that totalCount reads, as every write keeps them.
-      await tx.query('INSERT INTO relationship_counts (partner_id, shard, customers) SELECT partner_id, 0, COUNT(*) FROM partner_customers GROUP BY partner_id');
+      await insert('offers', OFFERS);
+      await insert('customers', rows.customers);
+      await insert('partner_customers', rows.relationships);
+      await insert('subscriptions', rows.subscriptions);
+      await insert('acceptances', rows.acceptances);
+      await insert('current_acceptances', rows.current);
+      // The per-partner counts that totalCount reads, as every write keeps them ('' counts customers without an acceptance).
       await tx.query(
-        'INSERT INTO current_acceptance_counts (partner_id, agreement_type, template_id, shard, customers) ' +
-          'SELECT partner_id, agreement_type, template_id, 0, COUNT(*) FROM current_acceptances GROUP BY partner_id, agreement_type, template_id',
+        'INSERT INTO status_counts (partner_id, agreement_type, template_id, shard, customers) ' +
+          "SELECT pc.partner_id, ?, COALESCE(ca.template_id, ''), 0, COUNT(*) FROM partner_customers pc LEFT JOIN current_acceptances ca " +
+          "ON ca.partner_id = pc.partner_id AND ca.customer_id = pc.customer_id AND ca.agreement_type = ? GROUP BY pc.partner_id, COALESCE(ca.template_id, '')",
+        [MCA, MCA],
       );
     });
     // Fresh statistics, so that every run plans its statements from the same picture.
     await dataSource.query(
-      'ANALYZE TABLE partners, customers, partner_customers, agreement_templates, subscriptions, acceptances, current_acceptances, relationship_counts, current_acceptance_counts',
+      'ANALYZE TABLE partners, customers, partner_customers, agreement_templates, subscriptions, acceptances, current_acceptances, status_counts',
     );
     return {
       customers,
@@ -212,7 +212,7 @@ function generate(count: number, seed: number) {
     });
     if (last) {
       const { id, template_id } = last as { id: string; template_id: string };
-      current.push({ partner_id: partnerId, customer_id: customerId, agreement_type: MCA, acceptance_id: id, template_id, sequence });
+      current.push({ partner_id: partnerId, customer_id: customerId, agreement_type: MCA, acceptance_id: id, template_id, last_sequence: sequence });
     }
   };
   /** One to three records: 20% one, 40% two, 40% three. */
@@ -275,4 +275,18 @@ function generate(count: number, seed: number) {
     }
   }
   return { customers, relationships, subscriptions, acceptances, current, statusCounts, notAccepted, customerIds };
+}
+
+/** Plain multi-row INSERTs of generated rows (column names as stored), a few thousand values at a time. */
+async function insertRows(em: EntityManager, table: string, rows: Rows): Promise<void> {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]);
+  const size = Math.max(1, Math.floor(8000 / columns.length));
+  for (let i = 0; i < rows.length; i += size) {
+    const part = rows.slice(i, i + size);
+    await em.query(
+      `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${part.map(() => `(${columns.map(() => '?').join(', ')})`).join(', ')}`,
+      part.flatMap((row) => columns.map((c) => (typeof row[c] === 'boolean' ? Number(row[c]) : row[c]))),
+    );
+  }
 }

@@ -1,12 +1,13 @@
-import type { AuditTrail } from '../../src/audit/audit-trail';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
-import { AgreementStatusCode } from '../../src/acceptances/status';
-import type { AcceptanceService } from '../../src/acceptances/acceptance.service';
+import type { EntityManager, Logger as TypeOrmLogger } from 'typeorm';
+import { createDataSource } from '../../ormconfig';
 import type { Caller } from '../../src/auth/caller';
-import { CustomerService } from '../../src/customers/customer.service';
 import type { Partner } from '../../src/partners/partner.entity';
+import { createServices } from '../../src/services';
 import { systemClock } from '../../src/shared/clock';
-import type { Database } from '../../src/shared/db';
+import { createLogger } from '../../src/shared/logger';
+import { Database } from '../../src/shared/unit-of-work';
+import { AgreementStatusCode } from '../../src/status/status';
 
 export interface Statement {
   label: string;
@@ -17,34 +18,41 @@ export interface Statement {
 /**
  * The statements the product's CustomerService sends for a page of 100 and
  * its totalCount, unfiltered and filtered by NOT_ACCEPTED: the service itself
- * builds them, against a Database that records instead of running them.
+ * runs them against the bench database, and a logger records them as sent.
  */
-export async function productListStatements(partner: Partner): Promise<Statement[]> {
+export async function productListStatements(databaseUrl: string, partner: Partner): Promise<Statement[]> {
   const recorded: { sql: string; params: unknown[] }[] = [];
-  const recorder = {
-    dialect: 'mysql',
-    forUpdate: ' FOR UPDATE',
-    async query(sql: string, params: readonly unknown[] = []) {
-      recorded.push({ sql, params: [...params] });
-      return sql.includes('COUNT(*)') ? [{ total: 0 }] : [];
-    },
-  } as unknown as Database;
-  const service = new CustomerService(recorder, systemClock, null as unknown as AuditTrail, null as unknown as AcceptanceService);
-  const caller: Caller = { userId: 'bench-user', roles: [], partner };
-  const statements: Statement[] = [];
-  const take = (label: string) => {
-    const { sql, params } = recorded.shift()!;
-    statements.push({ label, sql, params });
+  const recorder: TypeOrmLogger = {
+    logQuery: (sql, params) => void recorded.push({ sql, params: Array.isArray(params) ? params : [] }),
+    logQueryError: () => undefined,
+    logQuerySlow: () => undefined,
+    logSchemaBuild: () => undefined,
+    logMigration: () => undefined,
+    log: () => undefined,
   };
-  const page = await service.list(caller, { first: 100 });
-  take('a: page');
-  await page.totalCount;
-  take('a: totalCount');
-  const filtered = await service.list(caller, { first: 100, agreementStatus: AgreementStatusCode.NOT_ACCEPTED });
-  take('c: page (NOT_ACCEPTED)');
-  await filtered.totalCount;
-  take('c: totalCount (NOT_ACCEPTED)');
-  return statements;
+  const dataSource = createDataSource(databaseUrl);
+  dataSource.setOptions({ logger: recorder });
+  await dataSource.initialize();
+  try {
+    const services = createServices(new Database(dataSource), systemClock, { idempotency: { ttlMs: 1, waitMs: 1 }, agreementCacheMs: 60_000 }, createLogger('silent'));
+    const caller: Caller = { userId: 'bench-user', roles: [], partner };
+    const statements: Statement[] = [];
+    /** The last statement `work` sends: the page, or (when totalCount is read) its count. */
+    const lastOf = async (label: string, work: (em: EntityManager) => Promise<unknown>) => {
+      recorded.length = 0;
+      await services.db.read(work);
+      statements.push({ label, ...recorded.at(-1)! });
+    };
+    const notAccepted = { first: 100, agreementStatus: AgreementStatusCode.NOT_ACCEPTED };
+    await services.db.read((em) => services.catalogue.templates(em)); // known from here on, as in a running server
+    await lastOf('a: page', (em) => services.customers.list(em, caller, { first: 100 }));
+    await lastOf('a: totalCount', async (em) => (await services.customers.list(em, caller, { first: 100 })).totalCount);
+    await lastOf('c: page (NOT_ACCEPTED)', (em) => services.customers.list(em, caller, notAccepted));
+    await lastOf('c: totalCount (NOT_ACCEPTED)', async (em) => (await services.customers.list(em, caller, notAccepted)).totalCount);
+    return statements;
+  } finally {
+    await dataSource.destroy();
+  }
 }
 
 const COLUMNS = ['id', 'select_type', 'table', 'type', 'key', 'key_len', 'ref', 'rows', 'r_rows', 'filtered', 'r_filtered', 'Extra'];

@@ -93,7 +93,7 @@ function parseOptions(argv: string[]): Options {
     connections: number('--connections', 10),
     statementRequests: quick ? 50 : 200,
     lookupPool: quick ? 200 : 1000,
-    databaseUrl: process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/mca_bench',
+    databaseUrl: process.env.BENCH_DATABASE_URL ?? 'mariadb://root@127.0.0.1:3306/mca_bench',
   };
 }
 
@@ -858,7 +858,7 @@ async function scale(options: Options, admin: Connection, report: Report, secret
       figures[size] = [];
       for (const [i, scenario] of scenarios.entries()) figures[size].push(await measure(s, scenario, i % 2 === 0));
       plans[size] = [];
-      for (const statement of await productListStatements(BENCH_PARTNER as Partner)) {
+      for (const statement of await productListStatements(options.databaseUrl, BENCH_PARTNER as Partner)) {
         plans[size].push({ label: statement.label, sql: statement.sql, plan: await analyze(admin, statement) });
       }
     } finally {

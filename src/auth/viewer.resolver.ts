@@ -1,8 +1,8 @@
 import { Ctx, Field, ID, ObjectType, Query, Resolver } from 'type-graphql';
-import { OpenToAnySignedInCaller } from '../auth/guard';
-import { Role } from '../auth/roles';
+import { OpenToAnySignedInCaller } from './guard';
+import { Role } from './roles';
 import type { Context } from '../graphql/context';
-import { Partner } from './partner.entity';
+import { Partner } from '../partners/partner.entity';
 
 @ObjectType({ description: 'The signed-in caller.', simpleResolvers: true })
 export class Viewer {
