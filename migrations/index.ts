@@ -6,6 +6,7 @@ import { IdempotencyKeysPerUser1764000000000 } from './1764000000000-Idempotency
 import { ModelSchema1764100000000 } from './1764100000000-ModelSchema';
 import { StatusCounts1764200000000 } from './1764200000000-StatusCounts';
 import { LastSequence1764300000000 } from './1764300000000-LastSequence';
+import { CurrentAcceptanceFacts1764400000000 } from './1764400000000-CurrentAcceptanceFacts';
 
 /** Every migration, oldest first. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   ModelSchema1764100000000,
   StatusCounts1764200000000,
   LastSequence1764300000000,
+  CurrentAcceptanceFacts1764400000000,
 ];

@@ -179,7 +179,18 @@ export class AcceptanceService {
     for (const [key, head] of heads) {
       const [partnerId, customerId, agreementType] = key.split('\n');
       const current = head.current!;
-      currents.push(Object.assign(new CurrentAcceptance(), { partnerId, customerId, agreementType, acceptanceId: current.id, templateId: current.templateId, lastSequence: head.lastSequence }));
+      currents.push(
+        Object.assign(new CurrentAcceptance(), {
+          partnerId,
+          customerId,
+          agreementType,
+          acceptanceId: current.id,
+          templateId: current.templateId,
+          dateAgreed: current.dateAgreed,
+          method: current.method,
+          lastSequence: head.lastSequence,
+        }),
+      );
       moves.push({ partnerId, customerId, agreementType, from: stored.get(key)?.templateId ?? NO_ACCEPTANCE, to: current.templateId });
     }
     await this.acceptances.saveCurrent(em, currents, new Set(stored.keys()));

@@ -6,12 +6,12 @@ import { sameSignatory } from './duplicate-rule';
 /** A partner's history of one customer and agreement type, as far as a new record is concerned. */
 export interface HistoryHead {
   /** The record the status rests on. */
-  current: (CurrentCandidate & { id: string; templateId: string; acceptedBy: Contact }) | null;
+  current: (CurrentCandidate & { id: string; templateId: string; method: string; acceptedBy: Contact }) | null;
   /** The last sequence number given. */
   lastSequence: number;
 }
 
-export type NewRecord = Omit<CurrentCandidate, 'sequence'> & { id: string; templateId: string; acceptedBy: Contact };
+export type NewRecord = Omit<CurrentCandidate, 'sequence'> & { id: string; templateId: string; method: string; acceptedBy: Contact };
 
 /**
  * Appends one record to a history: the one write rule for the API and the

@@ -1,6 +1,6 @@
 import { Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
 import type { AgreementType } from '../agreements/agreement.entity';
-import { id, integer, references, text } from '../shared/columns';
+import { calendarDate, id, integer, references, text } from '../shared/columns';
 
 /**
  * The acceptance a status rests on: per partner, customer and agreement type,
@@ -27,6 +27,14 @@ export class CurrentAcceptance {
   @Column(id())
   @ForeignKey('agreement_templates', references('fk_current_acceptances_template_id'))
   templateId!: string;
+
+  /** The record's date agreed (a re-acceptance rule goes by it). */
+  @Column(calendarDate())
+  dateAgreed!: string;
+
+  /** The record's method: how it was given (whether the customer signed itself). */
+  @Column(text(20))
+  method!: string;
 
   /** The last sequence number given to the partner's records of the customer and type (the next record takes the next). */
   @Column(integer())

@@ -78,7 +78,7 @@ async function seedCustomers(app: TestApp): Promise<void> {
         em,
         CurrentAcceptance,
         accepted.map((i) =>
-          Object.assign(new CurrentAcceptance(), { partnerId: P.direct, customerId: idOf(i), agreementType: type, acceptanceId: `VA-${i}`, templateId: MCA_V1, lastSequence: 1 }),
+          Object.assign(new CurrentAcceptance(), { partnerId: P.direct, customerId: idOf(i), agreementType: type, acceptanceId: `VA-${i}`, templateId: MCA_V1, dateAgreed: '2024-03-01', method: 'CONFIRMATION', lastSequence: 1 }),
         ),
       );
     });

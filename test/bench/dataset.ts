@@ -211,8 +211,8 @@ function generate(count: number, seed: number) {
       acceptances.push(last);
     });
     if (last) {
-      const { id, template_id } = last as { id: string; template_id: string };
-      current.push({ partner_id: partnerId, customer_id: customerId, agreement_type: MCA, acceptance_id: id, template_id, last_sequence: sequence });
+      const { id, template_id, date_agreed, method } = last as { id: string; template_id: string; date_agreed: string; method: string };
+      current.push({ partner_id: partnerId, customer_id: customerId, agreement_type: MCA, acceptance_id: id, template_id, date_agreed, method, last_sequence: sequence });
     }
   };
   /** One to three records: 20% one, 40% two, 40% three. */
