@@ -11,15 +11,15 @@ export class AddressRateLimiter {
 
   constructor(
     private readonly limit: { perMinute: number; burst: number },
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
-  /** Takes a try: 0 when allowed, else the whole seconds until the next one is. */
+  /** Takes a try: 0 when allowed, else the whole seconds until the next one is. `now` is in milliseconds, monotonic. */
   take(address: string): number {
     const now = this.now();
     const perMs = this.limit.perMinute / 60_000;
     const bucket = this.buckets.get(address);
-    const tokens = bucket ? Math.min(this.limit.burst, bucket.tokens + (now - bucket.at) * perMs) : this.limit.burst;
+    const tokens = bucket ? Math.min(this.limit.burst, bucket.tokens + Math.max(0, now - bucket.at) * perMs) : this.limit.burst;
     const allowed = tokens >= 1;
     this.buckets.delete(address); // re-inserted last: the map stays in order of use
     this.buckets.set(address, { tokens: allowed ? tokens - 1 : tokens, at: now });

@@ -4,9 +4,12 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * Why a posted form is trusted (cross-site request forgery):
  *
  * 1. The browser says where the form came from. `Origin` must be this server's
- *    public origin (SIGNING_BASE_URL); a browser that sends none must send
- *    `Sec-Fetch-Site: same-origin`. Every current browser sends one of them with
- *    a form post, and a page on another site cannot set either.
+ *    public origin (SIGNING_BASE_URL). Our pages say `Referrer-Policy: no-referrer`
+ *    (the token is in the URL), and under it browsers send `Origin: null` even
+ *    for a post to the page's own origin; then, as without Origin, the browser's
+ *    `Sec-Fetch-Site` must be `same-origin`. A page on another site can set
+ *    neither header. A browser too old to send Sec-Fetch-Site is refused rather
+ *    than trusted.
  * 2. The form carries a field only a page rendered by this server holds: when
  *    it was rendered, and an HMAC (keyed by SIGNING_SECRET) over that time, the
  *    link's token hash and the document shown. Another site cannot read our page
@@ -59,10 +62,10 @@ export function checkFormField(keys: SigningKeys, field: string | null, tokenHas
 
 /**
  * Whether the browser says the post comes from this server's own pages (see above):
- * `Origin` equal to `origin`, or, without `Origin`, `Sec-Fetch-Site: same-origin`.
+ * `Origin` equal to `origin`, or, with `Origin: null` or none, `Sec-Fetch-Site: same-origin`.
  */
 export function postedFromOwnOrigin(headers: { origin?: string; secFetchSite?: string }, origin: string): boolean {
-  if (headers.origin !== undefined) return headers.origin === origin;
+  if (headers.origin !== undefined && headers.origin !== 'null') return headers.origin === origin;
   return headers.secFetchSite === 'same-origin';
 }
 

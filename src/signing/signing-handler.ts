@@ -45,7 +45,7 @@ export function createSigningHandler(deps: SigningHandlerDeps): (req: IncomingMe
   const { port, config, logger } = deps;
   const clock = deps.clock ?? systemClock;
   const keys = signingKeys(config.secret);
-  const limiter = new AddressRateLimiter(config.rateLimit, () => clock.now().getTime());
+  const limiter = new AddressRateLimiter(config.rateLimit); // on a monotonic clock: tries are counted in real time
   const scriptUrl = `${config.baseUrl}${LOCAL_DATE_SCRIPT_PATH}`;
   // Rendered once: every invalid link answers these very bytes, whatever made it invalid.
   const invalidPages = new Map(Object.keys(catalogues).map((code) => [code, invalidLinkPage(pickLanguage(code))]));

@@ -40,8 +40,10 @@ describe('the anti-forgery field', () => {
 describe('where a post comes from', () => {
   const origin = 'https://mca.example.com';
 
-  it('is ours when Origin is our origin, or, without Origin, Sec-Fetch-Site says same-origin', () => {
+  it('is ours when Origin is our origin, or, with Origin null (no-referrer pages) or none, Sec-Fetch-Site says same-origin', () => {
     expect(postedFromOwnOrigin({ origin }, origin)).toBe(true);
+    expect(postedFromOwnOrigin({ origin, secFetchSite: 'same-origin' }, origin)).toBe(true);
+    expect(postedFromOwnOrigin({ origin: 'null', secFetchSite: 'same-origin' }, origin)).toBe(true);
     expect(postedFromOwnOrigin({ secFetchSite: 'same-origin' }, origin)).toBe(true);
   });
 
@@ -50,6 +52,7 @@ describe('where a post comes from', () => {
     expect(postedFromOwnOrigin({ origin: 'https://mca.example.com:8443' }, origin)).toBe(false);
     expect(postedFromOwnOrigin({ origin: 'http://mca.example.com' }, origin)).toBe(false);
     expect(postedFromOwnOrigin({ origin: 'null' }, origin)).toBe(false);
+    expect(postedFromOwnOrigin({ origin: 'null', secFetchSite: 'cross-site' }, origin)).toBe(false);
     expect(postedFromOwnOrigin({ origin: 'https://evil.example', secFetchSite: 'same-origin' }, origin)).toBe(false);
     expect(postedFromOwnOrigin({ secFetchSite: 'cross-site' }, origin)).toBe(false);
     expect(postedFromOwnOrigin({ secFetchSite: 'same-site' }, origin)).toBe(false);
