@@ -62,7 +62,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
     const elapsed = () => Math.round(performance.now() - started);
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), timeoutMs);
-    const timedOut = new Promise<null>((resolve) => timeout.signal.addEventListener('abort', () => resolve(null)));
+    const timedOut = new Promise<null>((done) => timeout.signal.addEventListener('abort', () => done(null)));
     try {
       const destination = await Promise.race([checkDestination(attempt.url, policy, resolve), timedOut]);
       if (!destination) return { status: null, error: `timed out after ${timeoutMs} ms`, ms: elapsed() };
