@@ -123,7 +123,12 @@ export function redisLiveUpdates(redisUrl: string, options: RedisLiveUpdatesOpti
     async close() {
       channels.clear();
       // quit() lets replies under way arrive; a connection not up (Redis unreachable) just stops reconnecting.
-      await Promise.allSettled([publisher, subscriber].map((connection) => (connection.status === 'ready' ? connection.quit() : connection.disconnect())));
+      await Promise.allSettled(
+        [publisher, subscriber].map(async (connection) => {
+          if (connection.status === 'ready') await connection.quit();
+          else connection.disconnect();
+        }),
+      );
     },
   };
 }

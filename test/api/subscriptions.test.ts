@@ -153,7 +153,7 @@ describe('GraphQL subscriptions over WebSocket (graphql-ws)', () => {
   });
 
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.dispose()));
+    await Promise.all(clients.splice(0).map(async (client) => client.dispose()));
     await server.close();
     await new Promise<void>((resolve) => http.close(() => resolve()));
     await Promise.all([serverBus.close(), otherProcess.close()]);
