@@ -7,6 +7,8 @@ import { ModelSchema1764100000000 } from './1764100000000-ModelSchema';
 import { StatusCounts1764200000000 } from './1764200000000-StatusCounts';
 import { LastSequence1764300000000 } from './1764300000000-LastSequence';
 import { CurrentAcceptanceFacts1764400000000 } from './1764400000000-CurrentAcceptanceFacts';
+import { ReacceptanceRules1764600000000 } from './1764600000000-ReacceptanceRules';
+import { Notifications1764600000100 } from './1764600000100-Notifications';
 
 /** Every migration, oldest first. */
 export const migrations = [
@@ -19,4 +21,6 @@ export const migrations = [
   StatusCounts1764200000000,
   LastSequence1764300000000,
   CurrentAcceptanceFacts1764400000000,
+  ReacceptanceRules1764600000000,
+  Notifications1764600000100,
 ];

@@ -59,6 +59,9 @@ export interface AppServer {
   close(): Promise<void>;
 }
 
+/** How often a server looks for status fanouts that fell due (a version's or rule's day began, another process left one undone). */
+const FANOUT_POLL_MS = 5000;
+
 /** The HTTP application: GraphQL at /graphql, REST under /v1, /healthz, /readyz, /metrics. What `main` and the tests start. */
 export async function createServer(deps: ServerDeps): Promise<AppServer> {
   const { config, db, logger } = deps;
@@ -103,6 +106,7 @@ export async function createServer(deps: ServerDeps): Promise<AppServer> {
 
   const stopPruning = services.idempotency.pruneRegularly(logger);
   const stopSweeping = services.audit.sweepRegularly();
+  services.fanouts.runRegularly(FANOUT_POLL_MS);
 
   const server: AppServer = {
     http,
@@ -126,6 +130,7 @@ export async function createServer(deps: ServerDeps): Promise<AppServer> {
       }
       http.closeAllConnections();
       await closed;
+      await services.fanouts.stop();
       await services.audit.settled();
       await services.audit.chainAll().catch((error: unknown) => logger.error({ err: error }, 'chaining audit events failed'));
       await apollo.stop();

@@ -19,6 +19,10 @@ import { PartnerRepository } from './partners/partner.repository';
 import type { Clock } from './shared/clock';
 import type { Logger } from './shared/logger';
 import type { Database } from './shared/unit-of-work';
+import { FanoutRepository } from './notifications/fanout.repository';
+import { FanoutService } from './notifications/fanout.service';
+import { Outbox } from './status/outbox';
+import { StatusEventRepository } from './status/status-event.repository';
 import { StatusRepository } from './status/status.repository';
 
 /** The services that own the rules, and the repositories they read and write through; one set per server or CLI run. */
@@ -36,18 +40,23 @@ export interface Services {
   orders: OrderService;
   idempotency: IdempotencyService;
   imports: ImportService;
+  outbox: Outbox;
+  fanouts: FanoutService;
 }
 
 export function createServices(db: Database, clock: Clock, config: Pick<Config, 'idempotency' | 'agreementCacheMs'>, logger: Logger): Services {
   const partners = new PartnerRepository();
-  const catalogue = new AgreementCatalogue(new AgreementRepository(), config.agreementCacheMs);
+  const agreements = new AgreementRepository();
+  const catalogue = new AgreementCatalogue(agreements, clock, config.agreementCacheMs);
+  const outbox = new Outbox(db, new StatusEventRepository(), clock);
   const auditRecords = new AuditRepository();
   const audit = new AuditTrail(db, auditRecords, clock, logger);
   const customerRecords = new CustomerRepository();
   const statuses = new StatusRepository();
   const acceptanceRecords = new AcceptanceRepository();
   const customers = new CustomerService(clock, audit, catalogue, customerRecords, statuses);
-  const acceptances = new AcceptanceService(clock, audit, catalogue, acceptanceRecords, customerRecords, statuses);
+  const acceptances = new AcceptanceService(clock, audit, catalogue, acceptanceRecords, customerRecords, statuses, outbox);
+  const fanouts = new FanoutService(db, clock, catalogue, agreements, partners, new FanoutRepository(), statuses, outbox, logger);
   // A new customer's acceptance is recorded by the acceptances, which build on customers.
   customers.recordAcceptance = async (em, caller, customerId, input, path) =>
     (await acceptances.confirmWithin(em, caller, { ...input, customerId }, AcceptanceChannel.NEW_CUSTOMER, path)).acceptance;
@@ -65,6 +74,8 @@ export function createServices(db: Database, clock: Clock, config: Pick<Config, 
     history: new AcceptanceHistory(acceptanceRecords),
     orders: new OrderService(clock, audit, acceptances, customers, customerRecords, orderRecords),
     idempotency: new IdempotencyService(db, new IdempotencyRepository(), clock, config.idempotency),
-    imports: new ImportService(db, clock, catalogue, partners, new AgreementRepository(), customerRecords, customers, orderRecords, acceptances),
+    imports: new ImportService(db, clock, catalogue, partners, agreements, customerRecords, customers, orderRecords, acceptances, fanouts),
+    outbox,
+    fanouts,
   };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import type { AgreementCatalogue } from '../agreements/agreement-catalogue';
-import type { AgreementTemplate } from '../agreements/agreement.entity';
+import { type AgreementCatalogue, type Agreements, basisOf } from '../agreements/agreement-catalogue';
+import type { AgreementTemplate, AgreementType } from '../agreements/agreement.entity';
 import { checkTemplateStatement, type TemplateStatement, templateToAccept } from '../agreements/templates';
 import type { AuditTrail } from '../audit/audit-trail';
 import { type Caller, requireAccess } from '../auth/caller';
@@ -13,9 +13,10 @@ import type { Clock } from '../shared/clock';
 import { DomainError, ErrorCode, notFound } from '../shared/errors';
 import { requireId } from '../shared/validation';
 import { CurrentAcceptance } from '../status/current-acceptance.entity';
-import { agreementApplies } from '../status/status';
-import { NO_ACCEPTANCE } from '../status/status-count.entity';
-import type { CurrentTemplateChange, StatusRepository } from '../status/status.repository';
+import { acceptanceRecorded, ChangeReason, type NewEvent, type Outbox, statusChanged } from '../status/outbox';
+import { agreementApplies, canTransact, statusOf } from '../status/status';
+import type { CloudInstance } from '../partners/partner.entity';
+import { type Bucket, NOT_ACCEPTED, type StandingChange, type StatusRepository } from '../status/status.repository';
 import { Acceptance, AcceptanceChannel, AcceptanceMethod, AttestationScenario } from './acceptance.entity';
 import type { AcceptanceRepository, Current } from './acceptance.repository';
 import { checkDateAgreed } from './date-rules';
@@ -65,6 +66,7 @@ export class AcceptanceService {
     private readonly acceptances: AcceptanceRepository,
     private readonly customers: CustomerRepository,
     private readonly statuses: StatusRepository,
+    private readonly outbox: Outbox,
   ) {}
 
   /** The partner confirms that the customer accepted. */
@@ -112,13 +114,16 @@ export class AcceptanceService {
     // The relationship row is the lock: one writer per partner and customer at a time.
     const customer = await this.customers.lockRelated(em, caller.partner.id, customerId);
     if (!customer) throw notFound('Customer', customerId, `${path}.customerId`);
-    const templates = await this.catalogue.current(em);
-    const template = templateToAccept(templates, request.templateId, `${path}.templateId`);
+    const agreements = await this.catalogue.current(em);
+    const template = templateToAccept(agreements.templates, request.templateId, `${path}.templateId`, this.catalogue.today());
     checkTemplateStatement(template, request, path);
     checkDateAgreed(request.dateAgreed, template.effectiveDate, now, `${path}.dateAgreed`);
     const scenario = options.method === AcceptanceMethod.ATTESTATION ? await this.attestationScenario(em, caller.partner.id, customerId) : null;
 
-    const [acceptance] = await this.appendAll(em, templates, [
+    const [acceptance] = await this.appendAll(
+      em,
+      agreements,
+      [
       {
         id: randomUUID(),
         customerId,
@@ -132,7 +137,9 @@ export class AcceptanceService {
         recordedBy: { userId: caller.userId, role: role as Role },
         recordedAt: now,
       },
-    ]);
+      ],
+      { clouds: new Map([[caller.partner.id, caller.partner.cloud]]), reason: ChangeReason.ACCEPTANCE_RECORDED },
+    );
     return { acceptance, customer, template };
   }
 
@@ -143,8 +150,20 @@ export class AcceptanceService {
    * status counts moved to match. A refused record throws (with its position
    * in `records` as `index`), and nothing of the batch is written.
    */
-  async appendAll(em: EntityManager, templates: readonly AgreementTemplate[], records: readonly HistoricalRecord[]): Promise<Acceptance[]> {
+  async appendAll(
+    em: EntityManager,
+    agreements: Agreements,
+    records: readonly HistoricalRecord[],
+    cause: { clouds: ReadonlyMap<string, CloudInstance>; reason: ChangeReason },
+  ): Promise<Acceptance[]> {
+    const { templates, rules } = agreements;
     const templateOf = new Map(templates.map((t) => [t.templateId, t]));
+    const ruleOf = new Map(rules.map((r) => [r.templateId, r]));
+    /** Where a current record stands in the counts: its template, and whether under the template's rule (published or being applied). */
+    const bucketOf = (current: { templateId: string; dateAgreed: string }): Bucket => {
+      const rule = ruleOf.get(current.templateId);
+      return { templateId: current.templateId, acceptedBeforeRule: rule !== undefined && current.dateAgreed < rule.acceptedBefore };
+    };
     const keyOf = (r: { partnerId: string; customerId: string; agreementType: string }) => `${r.partnerId}\n${r.customerId}\n${r.agreementType}`;
     const typed = records.map((r) => ({ ...r, agreementType: templateOf.get(r.templateId)!.type }));
     const stored = new Map<string, Current>();
@@ -175,7 +194,7 @@ export class AcceptanceService {
     await this.acceptances.insert(em, appended);
 
     const currents: CurrentAcceptance[] = [];
-    const moves: CurrentTemplateChange[] = [];
+    const moves: StandingChange[] = [];
     for (const [key, head] of heads) {
       const [partnerId, customerId, agreementType] = key.split('\n');
       const current = head.current!;
@@ -188,14 +207,47 @@ export class AcceptanceService {
           templateId: current.templateId,
           dateAgreed: current.dateAgreed,
           method: current.method,
+          acceptedBeforeRule: bucketOf(current).acceptedBeforeRule,
           lastSequence: head.lastSequence,
         }),
       );
-      moves.push({ partnerId, customerId, agreementType, from: stored.get(key)?.templateId ?? NO_ACCEPTANCE, to: current.templateId });
+      const before = stored.get(key);
+      moves.push({ partnerId, customerId, agreementType, from: before ? { templateId: before.templateId, acceptedBeforeRule: before.acceptedBeforeRule } : NOT_ACCEPTED, to: bucketOf(current) });
     }
     await this.acceptances.saveCurrent(em, currents, new Set(stored.keys()));
     await this.statuses.moved(em, moves);
+    await this.outbox.record(em, [...appended.map(acceptanceRecorded), ...this.changes(agreements, moves, cause)]);
     return appended;
+  }
+
+  /** The status changes that the moves make, by the status rule as it stands today. */
+  private changes(agreements: Agreements, moves: readonly StandingChange[], cause: { clouds: ReadonlyMap<string, CloudInstance>; reason: ChangeReason }): NewEvent[] {
+    const today = this.catalogue.today();
+    const at = this.clock.now().toISOString();
+    const bases = new Map<string, ReturnType<typeof basisOf>>();
+    const basisFor = (type: string) => bases.get(type) ?? bases.set(type, basisOf(agreements, type as AgreementType, today)).get(type)!;
+    const standing = (bucket: Bucket | null) => (bucket === null || bucket.templateId === NOT_ACCEPTED.templateId ? null : bucket);
+    return moves.flatMap((move) => {
+      const cloud = cause.clouds.get(move.partnerId);
+      if (!cloud) return [];
+      const basis = basisFor(move.agreementType);
+      const previous = statusOf(cloud, standing(move.from), basis);
+      const now = statusOf(cloud, standing(move.to), basis);
+      if (previous.status === now.status) return [];
+      return [
+        statusChanged({
+          partnerId: move.partnerId,
+          customerId: move.customerId,
+          agreementType: move.agreementType,
+          previous: previous.status,
+          status: now.status,
+          canTransact: canTransact(now.status),
+          outdatedFrom: now.outdatedFrom,
+          reason: cause.reason,
+          at,
+        }),
+      ];
+    });
   }
 
   /** Records with these ids, whoever's (an import brings known ones back unchanged). */

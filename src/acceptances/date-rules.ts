@@ -1,9 +1,7 @@
+import { latestBegunDate } from '../shared/calendar';
 import { DomainError, ErrorCode } from '../shared/errors';
 
-const UTC_PLUS_14_MS = 14 * 60 * 60 * 1000;
-
-/** Today's date in UTC+14, the first zone on Earth to start a day: the latest date that has begun anywhere. */
-export const latestBegunDate = (now: Date): string => new Date(now.getTime() + UTC_PLUS_14_MS).toISOString().slice(0, 10);
+export { latestBegunDate };
 
 /** `dateAgreed` (YYYY-MM-DD) may not be after today in UTC+14: DATE_IN_FUTURE. */
 export function checkNotInFuture(dateAgreed: string, now: Date, field: string): void {

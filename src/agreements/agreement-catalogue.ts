@@ -1,45 +1,91 @@
 import type { EntityManager } from 'typeorm';
+import { latestBegunDate } from '../shared/calendar';
+import type { Clock } from '../shared/clock';
 import type { AgreementTemplate, AgreementType } from './agreement.entity';
 import type { AgreementRepository } from './agreement.repository';
-import { latestTemplate } from './templates';
+import type { ReacceptanceRule } from './reacceptance-rule.entity';
+import { latestTemplate, nextVersion } from './templates';
+
+/** The published agreement versions and their re-acceptance rules. */
+export interface Agreements {
+  templates: AgreementTemplate[];
+  rules: ReacceptanceRule[];
+}
+
+/** What the status of one agreement type rests on today (the status rule's basis, see status/status.ts). */
+export interface AgreementBasis {
+  latest: AgreementTemplate | null;
+  latestTemplateId: string | null;
+  rule: ReacceptanceRule | null;
+  nextVersionFrom: string | null;
+  today: string;
+}
 
 /**
- * The published agreement versions, as a process knows them: read once and
- * then kept for `ttlMs`, since every status read needs them and they change
- * only when versions are published (by import). A version published by this
- * process counts at once (`forget`); one published elsewhere within `ttlMs`.
+ * The published agreement versions and rules, as a process knows them: read
+ * once and then kept for `ttlMs`, since every status read needs them and they
+ * change only when versions are published (by import). What this process
+ * publishes counts at once (`forget`); what another publishes, within `ttlMs`.
  */
 export class AgreementCatalogue {
-  private known: { templates: Promise<AgreementTemplate[]>; until: number } | null = null;
+  private known: { agreements: Promise<Agreements>; until: number } | null = null;
 
   constructor(
     private readonly repository: AgreementRepository,
+    private readonly clock: Clock,
     private readonly ttlMs: number,
   ) {}
 
   /** Every version, by type and highest rank first. */
-  templates(em: EntityManager): Promise<AgreementTemplate[]> {
+  async templates(em: EntityManager): Promise<AgreementTemplate[]> {
+    return (await this.agreements(em)).templates;
+  }
+
+  /** Versions and rules as the process knows them. */
+  agreements(em: EntityManager): Promise<Agreements> {
     const now = Date.now();
-    if (this.known && this.known.until > now) return this.known.templates;
-    const templates = this.repository.all(em);
+    if (this.known && this.known.until > now) return this.known.agreements;
+    const agreements = this.read(em);
     // A failed read is not kept.
-    templates.catch(() => (this.known = null));
-    this.known = { templates, until: this.ttlMs > 0 ? now + this.ttlMs : now };
-    return templates;
+    agreements.catch(() => (this.known = null));
+    this.known = { agreements, until: this.ttlMs > 0 ? now + this.ttlMs : now };
+    return agreements;
   }
 
-  /** Every version as stored now, read within `em` (a write's own transaction): what a write goes by. */
-  current(em: EntityManager): Promise<AgreementTemplate[]> {
-    return this.repository.all(em);
+  /** Versions and rules as stored now, read within `em` (a write's own transaction): what a write goes by. */
+  current(em: EntityManager): Promise<Agreements> {
+    return this.read(em);
   }
 
-  /** The version of a type to accept now: its non-retired one of highest rank, or null. */
+  /** The version of a type to accept today: its non-retired one in effect of highest rank, or null. */
   async latest(em: EntityManager, type: AgreementType): Promise<AgreementTemplate | null> {
-    return latestTemplate(await this.templates(em), type);
+    return latestTemplate(await this.templates(em), type, this.today());
+  }
+
+  /** What the statuses of a type rest on today. */
+  async basis(em: EntityManager, type: AgreementType): Promise<AgreementBasis> {
+    return basisOf(await this.agreements(em), type, this.today());
+  }
+
+  /** Today's date in UTC+14 (the rules' "today"). */
+  today(): string {
+    return latestBegunDate(this.clock.now());
   }
 
   /** Forgets what it knows, so that the next read sees what was just written. */
   forget(): void {
     this.known = null;
   }
+
+  private async read(em: EntityManager): Promise<Agreements> {
+    const [templates, rules] = await Promise.all([this.repository.all(em), this.repository.rules(em)]);
+    return { templates, rules };
+  }
+}
+
+/** What the statuses of a type rest on on a given day: the latest version, its active rule, the next version's day. */
+export function basisOf({ templates, rules }: Agreements, type: AgreementType, today: string): AgreementBasis {
+  const latest = latestTemplate(templates, type, today);
+  const rule = latest ? (rules.find((r) => r.templateId === latest.templateId && r.activatedAt !== null) ?? null) : null;
+  return { latest, latestTemplateId: latest?.templateId ?? null, rule, nextVersionFrom: nextVersion(templates, type, latest, today)?.effectiveDate ?? null, today };
 }

@@ -1,11 +1,25 @@
 import type { EntityManager } from 'typeorm';
 import { AgreementTemplate } from './agreement.entity';
+import { ReacceptanceRule } from './reacceptance-rule.entity';
 
 /** Agreement versions (templates). */
 export class AgreementRepository {
   /** Every version, by type and highest rank first. */
   all(em: EntityManager): Promise<AgreementTemplate[]> {
     return em.createQueryBuilder(AgreementTemplate, 't').orderBy('t.type').addOrderBy('t.versionRank', 'DESC').getMany();
+  }
+
+  /** Every re-acceptance rule. */
+  rules(em: EntityManager): Promise<ReacceptanceRule[]> {
+    return em.createQueryBuilder(ReacceptanceRule, 'r').getMany();
+  }
+
+  saveRule(em: EntityManager, rule: ReacceptanceRule): Promise<unknown> {
+    return em.upsert(ReacceptanceRule, rule, ['templateId']);
+  }
+
+  activateRule(em: EntityManager, templateId: string, at: Date): Promise<unknown> {
+    return em.update(ReacceptanceRule, { templateId }, { activatedAt: at });
   }
 
   /** Versions by id. */

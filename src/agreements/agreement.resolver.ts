@@ -2,7 +2,7 @@ import { Arg, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import { OpenToAnySignedInCaller } from '../auth/guard';
 import type { Context } from '../graphql/context';
 import { AgreementTemplate, AgreementType } from './agreement.entity';
-import { latestTemplate, templatesOfType } from './templates';
+import { templatesOfType } from './templates';
 
 @Resolver(() => AgreementTemplate)
 export class AgreementResolver {
@@ -21,7 +21,7 @@ export class AgreementResolver {
   }
 
   @FieldResolver(() => Boolean)
-  async latest(@Root() template: AgreementTemplate, @Ctx() { loaders }: Context): Promise<boolean> {
-    return latestTemplate(await loaders.templates(), template.type)?.templateId === template.templateId;
+  async latest(@Root() template: AgreementTemplate, @Ctx() { em, services }: Context): Promise<boolean> {
+    return (await services.catalogue.latest(em, template.type))?.templateId === template.templateId;
   }
 }

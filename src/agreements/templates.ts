@@ -14,9 +14,10 @@ export function templateToAccept(
   templates: readonly AgreementTemplate[],
   templateId: string | null | undefined,
   field: string,
+  today: string,
 ): AgreementTemplate {
   if (templateId === null || templateId === undefined) {
-    const latest = latestTemplate(templates, AgreementType.MICROSOFT_CUSTOMER_AGREEMENT);
+    const latest = latestTemplate(templates, AgreementType.MICROSOFT_CUSTOMER_AGREEMENT, today);
     if (!latest) throw new DomainError(ErrorCode.NOT_FOUND, 'No Microsoft Customer Agreement version is published.', field);
     return latest;
   }
@@ -53,12 +54,31 @@ export function checkTemplateStatement(template: AgreementTemplate, stated: Temp
   }
 }
 
-/** The rule "the latest version of a type is its non-retired template of highest rank". */
-export function latestTemplate(templates: readonly AgreementTemplate[], type: AgreementType): AgreementTemplate | null {
+/**
+ * The rule "the latest version of a type is its non-retired template of
+ * highest rank in effect": one whose effective date has begun (`today`, UTC+14).
+ */
+export function latestTemplate(templates: readonly AgreementTemplate[], type: AgreementType, today: string): AgreementTemplate | null {
   let latest: AgreementTemplate | null = null;
   for (const template of templates) {
-    if (template.type !== type || template.retired) continue;
+    if (template.type !== type || template.retired || template.effectiveDate > today) continue;
     if (!latest || template.versionRank > latest.versionRank) latest = template;
   }
   return latest;
+}
+
+/** The version that takes over from `latest` next: of higher rank, published to take effect later, the first to. */
+export function nextVersion(
+  templates: readonly AgreementTemplate[],
+  type: AgreementType,
+  latest: AgreementTemplate | null,
+  today: string,
+): AgreementTemplate | null {
+  let next: AgreementTemplate | null = null;
+  for (const template of templates) {
+    if (template.type !== type || template.retired || template.effectiveDate <= today) continue;
+    if (latest && template.versionRank <= latest.versionRank) continue;
+    if (!next || template.effectiveDate < next.effectiveDate) next = template;
+  }
+  return next;
 }

@@ -7,7 +7,9 @@ import { isRole } from '../auth/roles';
 import { signToken } from '../auth/tokens';
 import { ConfigError, loadConfig } from '../config';
 import { loadDemoData } from '../imports/demo';
-import { ImportError, parseImportFile } from '../imports/import-file';
+import { ImportError, type ImportFile, parseImportFile } from '../imports/import-file';
+import type { PublicationPreview } from '../notifications/fanout.service';
+import { ChangeReason } from '../status/outbox';
 import type { ImportSummary } from '../imports/import.service';
 import { createServices, type Services } from '../services';
 import { systemClock } from '../shared/clock';
@@ -18,6 +20,9 @@ const USAGE = `Usage: npm run cli -- <command>
 
   migrate                      run pending database migrations
   import FILE.json             load partners, agreements, offers, customers, subscriptions, acceptances
+                               (then writes the status events of what it published that are due)
+  rules preview FILE.json      dry run: per partner, how many customers the file's new re-acceptance
+                               rules and versions would make OUTDATED, and from when; writes nothing
   token --partner ID --roles ADMIN_AGENT,SALES_AGENT [--user ID] [--expires 1h]
                                print a signed token (HS256: JWT_SECRET or the development secret)
   demo                         load the demo data set
@@ -54,6 +59,27 @@ const printSummary = (summary: ImportSummary) => {
   }
 };
 
+async function readImportFile(file: string): Promise<Required<ImportFile>> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new ImportError(`${file} is not readable JSON: ${(error as Error).message}`);
+  }
+  return parseImportFile(json, new Date());
+}
+
+/** One block per rule or version: what it would make OUTDATED from when, then one line per partner. */
+const printPreview = (previews: readonly PublicationPreview[]) => {
+  if (previews.length === 0) process.stdout.write('no new re-acceptance rule or version in the file: no status would change\n');
+  for (const p of previews) {
+    const what = p.cause === ChangeReason.REACCEPTANCE_RULE ? `re-acceptance rule of ${p.templateId}` : `version ${p.templateId}`;
+    const total = p.partners.reduce((sum, row) => sum + row.customers, 0);
+    process.stdout.write(`${what}: ${total} customers OUTDATED from ${p.outdatedFrom}\n`);
+    for (const row of p.partners) process.stdout.write(`  ${row.partner.id}  ${row.partner.name}: ${row.customers}\n`);
+  }
+};
+
 async function run(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -64,16 +90,18 @@ async function run(argv: string[]): Promise<void> {
       return;
     }
     case 'import': {
-      const [file] = rest;
-      if (!file || rest.length !== 1) throw new UsageError('import needs exactly one FILE.json');
-      let json: unknown;
-      try {
-        json = JSON.parse(await readFile(file, 'utf8'));
-      } catch (error) {
-        throw new ImportError(`${file} is not readable JSON: ${(error as Error).message}`);
-      }
-      const parsed = parseImportFile(json, new Date());
-      printSummary(await (await openServices()).imports.run(parsed));
+      if (rest.length !== 1) throw new UsageError('import needs exactly one FILE.json');
+      const parsed = await readImportFile(rest[0]);
+      const services = await openServices();
+      printSummary(await services.imports.run(parsed));
+      const batches = await services.fanouts.runDue();
+      if (batches > 0) process.stdout.write(`status events: ${batches} batches written\n`);
+      return;
+    }
+    case 'rules': {
+      if (rest.length !== 2 || rest[0] !== 'preview') throw new UsageError('rules needs the subcommand preview and one FILE.json');
+      const parsed = await readImportFile(rest[1]);
+      printPreview(await (await openServices()).imports.preview(parsed));
       return;
     }
     case 'demo': {

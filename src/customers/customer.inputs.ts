@@ -34,6 +34,9 @@ export class CustomerFilter {
   @Field(() => AgreementType, { nullable: true, defaultValue: AgreementType.MICROSOFT_CUSTOMER_AGREEMENT })
   agreementType?: AgreementType | null;
 
+  @Field(() => CalendarDate, { nullable: true, description: 'Only customers that may transact now and become OUTDATED on or before this day.' })
+  outdatedBy?: string | null;
+
   @Field(() => String, { nullable: true, description: 'Case-insensitive substring of company name or domain.' })
   search?: string | null;
 }

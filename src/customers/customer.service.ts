@@ -11,7 +11,7 @@ import { type Connection, connectionOf, decodeCursor, encodeCursor, MAX_PAGE_SIZ
 import { isUniqueViolation } from '../shared/unit-of-work';
 import { requireText } from '../shared/validation';
 import { type AgreementStatus, agreementStatusOf } from '../status/agreement-status';
-import { countByStatus, type StatusFilter, statusesCondition, statusesOf } from '../status/status';
+import { type Condition, outdatedBy, outdatedByCondition, type StatusBasis, type StatusFilter, statusesCondition, statusesOf, statusOf } from '../status/status';
 import type { StatusRepository } from '../status/status.repository';
 import { type ContactInput, validContact } from './contact';
 import { validCompanyName, validDomain } from './customer-rules';
@@ -24,6 +24,8 @@ export interface CustomerListArgs extends StatusFilter {
   after?: string | null;
   agreementType?: AgreementType | null;
   search?: string | null;
+  /** Only customers that may transact now and become OUTDATED on or before this day. */
+  outdatedBy?: string | null;
 }
 
 export interface CustomerPage extends Connection<Customer> {
@@ -33,6 +35,9 @@ export interface CustomerPage extends Connection<Customer> {
 }
 
 const DEFAULT_PAGE = 50;
+
+/** The page query's columns the status rule reads. */
+const STANDING = { templateId: 'ca.templateId', acceptedBeforeRule: 'ca.acceptedBeforeRule' };
 
 export interface NewCustomer {
   companyName: string;
@@ -114,16 +119,21 @@ export class CustomerService {
   async list(em: EntityManager, caller: Caller, args: CustomerListArgs): Promise<CustomerPage> {
     const size = pageSize(args.first, DEFAULT_PAGE, MAX_PAGE_SIZE);
     const type = args.agreementType ?? AgreementType.MICROSOFT_CUSTOMER_AGREEMENT;
-    const latest = (await this.catalogue.latest(em, type))?.templateId ?? null;
+    const basis = await this.catalogue.basis(em, type);
+    const { cloud } = caller.partner;
     const statuses = statusesOf(args);
     const after = args.after ? decodeCursor(args.after, ['string', 'string']) : null;
+    const conditions = [
+      statuses ? statusesCondition(statuses, cloud, basis, STANDING) : null,
+      args.outdatedBy ? outdatedByCondition(args.outdatedBy, cloud, basis, STANDING) : null,
+    ].filter((c): c is Condition => c !== null);
     const query: PageQuery = {
       partnerId: caller.partner.id,
       agreementType: type,
       limit: size + 1,
       after: after ? { sortName: String(after[0]), customerId: String(after[1]) } : null,
       search: searchTermOf(args.search),
-      status: statuses ? statusesCondition(statuses, caller.partner.cloud, latest, 'ca.templateId') : null,
+      status: conditions.length === 0 ? null : { sql: conditions.map((c) => `(${c.sql})`).join(' AND '), params: Object.assign({}, ...conditions.map((c) => c.params)) },
     };
     const rows = await this.customers.page(em, query);
     const sortNames = new Map(rows.map((row) => [row.customerId, row.sortName]));
@@ -132,36 +142,33 @@ export class CustomerService {
       size,
       (c) => encodeCursor([sortNames.get(c.id)!, c.id]),
       after !== null,
-      () => this.count(em, caller, query, statuses, latest),
+      () => this.count(em, caller, query, (status) => (!statuses || statuses.includes(status.status)) && (!args.outdatedBy || outdatedBy(status, args.outdatedBy)), basis),
     );
-    const byCustomer = new Map(
-      rows.map((row) => [row.customerId, agreementStatusOf(type, caller.partner.cloud, row.current, latest)]),
-    );
+    const byCustomer = new Map(rows.map((row) => [row.customerId, agreementStatusOf(type, cloud, row.current, basis)]));
     // Added to the page itself: spreading it would read (run) its lazy totalCount.
     return Object.assign(page, { statuses: byCustomer, agreementType: type });
   }
 
   /** Status of each of `ids` for one agreement type, in key order. */
   async statusesOf(em: EntityManager, caller: Caller, type: AgreementType, ids: readonly string[]): Promise<AgreementStatus[]> {
-    const latest = (await this.catalogue.latest(em, type))?.templateId ?? null;
+    const basis = await this.catalogue.basis(em, type);
     const currents = new Map((await this.statuses.currentsOf(em, caller.partner.id, type, ids)).map((c) => [c.customerId, c]));
-    return ids.map((id) => agreementStatusOf(type, caller.partner.cloud, currents.get(id) ?? null, latest));
+    return ids.map((id) => agreementStatusOf(type, caller.partner.cloud, currents.get(id) ?? null, basis));
   }
 
   /**
    * totalCount: read from the per-partner status counts (a few rows, whatever
    * the partner's size) unless a search is given, which only a scan can answer.
+   * The customers of one count row share a standing, so they share a status:
+   * a row counts in full when the status rule lets that status through `passes`.
    */
-  private async count(
-    em: EntityManager,
-    caller: Caller,
-    query: PageQuery,
-    statuses: ReturnType<typeof statusesOf>,
-    latest: string | null,
-  ): Promise<number> {
+  private async count(em: EntityManager, caller: Caller, query: PageQuery, passes: (status: ReturnType<typeof statusOf>) => boolean, basis: StatusBasis): Promise<number> {
     if (query.search) return this.customers.count(em, query);
-    const counts = countByStatus(caller.partner.cloud, await this.statuses.perTemplate(em, caller.partner.id, query.agreementType), latest);
-    return (statuses ?? [...counts.keys()]).reduce((sum, status) => sum + (counts.get(status) ?? 0), 0);
+    const rows = await this.statuses.perStanding(em, caller.partner.id, query.agreementType);
+    return rows.reduce((sum, row) => {
+      const standing = row.templateId === null ? null : { templateId: row.templateId, acceptedBeforeRule: row.acceptedBeforeRule };
+      return passes(statusOf(caller.partner.cloud, standing, basis)) ? sum + row.customers : sum;
+    }, 0);
   }
 }
 

@@ -49,11 +49,11 @@ export function createLoaders(services: Services, caller: Caller, em: EntityMana
     templates: (): Promise<AgreementTemplate[]> => services.catalogue.templates(em),
     /** A customer, read with its MCA status and current acceptance, which prime their loaders. */
     customer: new DataLoader<string, Customer | null>(async (ids) => {
-      const [found, latest] = await Promise.all([services.history.customersWithCurrent(em, caller, MCA, ids), services.catalogue.latest(em, MCA)]);
+      const [found, basis] = await Promise.all([services.history.customersWithCurrent(em, caller, MCA, ids), services.catalogue.basis(em, MCA)]);
       const mayReadAcceptances = mayPerform(caller, Operation.READ_ACCEPTANCES);
       const byId = new Map(found.map((row) => [row.customerId, row]));
       for (const row of found) {
-        loaders.status(MCA).prime(row.customerId, agreementStatusOf(MCA, caller.partner.cloud, row.current, latest?.templateId ?? null));
+        loaders.status(MCA).prime(row.customerId, agreementStatusOf(MCA, caller.partner.cloud, row.current, basis));
         if (row.acceptance && mayReadAcceptances) loaders.acceptance.prime(row.acceptance.id, row.acceptance);
       }
       return ids.map((id) => byId.get(id)?.customer ?? null);

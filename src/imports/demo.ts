@@ -117,6 +117,8 @@ export function demoData(): Required<ImportFile> {
         versionRank: 2,
         effectiveDate: '2025-06-01',
         retired: false,
+        // Acceptances of it from before August 2025 must be renewed by March 2027: their statuses show outdatedFrom.
+        reacceptance: { acceptedBefore: '2025-08-01', outdatedFrom: '2027-03-01' },
       },
     ],
     offers: OFFERS,

@@ -32,6 +32,8 @@ export interface AgreementRow {
   versionRank: number;
   effectiveDate: string;
   retired: boolean;
+  /** Acceptances of this version dated before `acceptedBefore` are OUTDATED from `outdatedFrom`. */
+  reacceptance: { acceptedBefore: string; outdatedFrom: string } | null;
 }
 export interface OfferRow {
   id: string;
@@ -117,6 +119,7 @@ export function parseImportFile(input: unknown, now: Date): Required<ImportFile>
       versionRank: integer(row.versionRank, `${path}.versionRank`, 1, 1_000_000),
       effectiveDate: calendarDate(row.effectiveDate, `${path}.effectiveDate`),
       retired: boolean(row.retired ?? false, `${path}.retired`),
+      reacceptance: reacceptance(row.reacceptance, `${path}.reacceptance`),
     })),
     offers: section('offers', (row, path) => ({
       id: requireId(row.id, `${path}.id`),
@@ -200,6 +203,16 @@ function integer(value: unknown, field: string, min: number, max: number): numbe
 function boolean(value: unknown, field: string): boolean {
   if (typeof value !== 'boolean') throw new ImportError(`${field} must be true or false.`);
   return value;
+}
+
+/** A version's re-acceptance rule, when it has one. */
+function reacceptance(value: unknown, field: string): AgreementRow['reacceptance'] {
+  if (value === undefined || value === null) return null;
+  if (!isObject(value)) throw new ImportError(`${field} must be an object { acceptedBefore, outdatedFrom }.`);
+  const acceptedBefore = calendarDate(value.acceptedBefore, `${field}.acceptedBefore`);
+  const outdatedFrom = calendarDate(value.outdatedFrom, `${field}.outdatedFrom`);
+  if (outdatedFrom < acceptedBefore) throw new ImportError(`${field}.outdatedFrom must not be before ${field}.acceptedBefore.`);
+  return { acceptedBefore, outdatedFrom };
 }
 
 function calendarDate(value: unknown, field: string): string {

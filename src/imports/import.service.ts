@@ -2,13 +2,15 @@ import type { EntityManager } from 'typeorm';
 import { type Acceptance } from '../acceptances/acceptance.entity';
 import type { AcceptanceService } from '../acceptances/acceptance.service';
 import { checkNotBeforeEffective } from '../acceptances/date-rules';
-import type { AgreementCatalogue } from '../agreements/agreement-catalogue';
+import type { AgreementCatalogue, Agreements } from '../agreements/agreement-catalogue';
 import { AgreementTemplate } from '../agreements/agreement.entity';
 import type { AgreementRepository } from '../agreements/agreement.repository';
+import { ReacceptanceRule } from '../agreements/reacceptance-rule.entity';
 import type { Role } from '../auth/roles';
 import { Customer, searchTextOf, sortNameOf } from '../customers/customer.entity';
 import type { CustomerRepository } from '../customers/customer.repository';
 import type { CustomerService } from '../customers/customer.service';
+import type { FanoutService, PublicationPreview, Published } from '../notifications/fanout.service';
 import { BillingType, Offer } from '../orders/offer.entity';
 import type { OrderRepository } from '../orders/order.repository';
 import { Subscription } from '../orders/subscription.entity';
@@ -16,6 +18,7 @@ import { Partner } from '../partners/partner.entity';
 import type { PartnerRepository } from '../partners/partner.repository';
 import type { Clock } from '../shared/clock';
 import { DomainError } from '../shared/errors';
+import { ChangeReason } from '../status/outbox';
 import type { Database } from '../shared/unit-of-work';
 import { guard, ImportError, type ImportFile } from './import-file';
 
@@ -87,12 +90,21 @@ export class ImportService {
     private readonly customers: CustomerService,
     private readonly orders: OrderRepository,
     private readonly acceptances: AcceptanceService,
+    private readonly fanouts: FanoutService,
   ) {}
 
   async run(file: Required<ImportFile>): Promise<ImportSummary> {
     const summary = await this.db.write((em) => this.load(em, file));
     this.catalogue.forget();
     return summary;
+  }
+
+  /** What the file's new rules and versions would make OUTDATED, per partner, without writing (`cli rules preview`). */
+  preview(file: Required<ImportFile>): Promise<PublicationPreview[]> {
+    return this.db.read(async (em) => {
+      const { agreements, published } = await this.publication(em, file, { inserted: 0, updated: 0, unchanged: 0 });
+      return this.fanouts.preview(em, agreements, published);
+    });
   }
 
   /** Whether the database holds no partner yet. */
@@ -113,32 +125,11 @@ export class ImportService {
       acceptances: count(),
     };
 
-    // Agreement versions: a published one keeps its type and rank.
-    const storedTemplates = await this.agreements.all(em);
-    const templates = new Map(storedTemplates.map((t) => [t.templateId, t]));
-    const newTemplates: AgreementTemplate[] = [];
-    for (const [i, a] of file.agreements.entries()) {
-      const clash = [...templates.values()].find((t) => t.templateId !== a.templateId && t.type === a.type && t.versionRank === a.versionRank);
-      if (clash) throw new ImportError(`agreements[${i}].versionRank: ${a.type} version ${a.versionRank} is already template ${clash.templateId}.`);
-      const next = Object.assign(new AgreementTemplate(), a);
-      const before = templates.get(a.templateId);
-      if (!before) {
-        newTemplates.push(next);
-        summary.agreements.inserted += 1;
-      } else {
-        const changed = changesOf(before, next);
-        if ('type' in changed) throw new ImportError(`agreements[${i}].type: the agreement type of a published template cannot change.`);
-        // Which record each status rests on depends on the ranks.
-        if ('versionRank' in changed) throw new ImportError(`agreements[${i}].versionRank: the rank of a published template cannot change.`);
-        if (Object.keys(changed).length === 0) summary.agreements.unchanged += 1;
-        else {
-          await this.agreements.update(em, next);
-          summary.agreements.updated += 1;
-        }
-      }
-      templates.set(a.templateId, next);
-    }
-    await this.agreements.insert(em, newTemplates);
+    const { agreements, templates, published, changed } = await this.publication(em, file, summary.agreements);
+    await this.agreements.insert(em, published.versions);
+    for (const template of changed) await this.agreements.update(em, template);
+    for (const rule of published.rules) await this.agreements.saveRule(em, rule);
+    await this.fanouts.published(em, agreements, published);
 
     // What the rows refer to must exist, in the file or in the database.
     const partnerIds = new Set([...file.partners.map((p) => p.id), ...(await this.partners.byIds(em, file.customers.flatMap((c) => c.partnerIds))).map((p) => p.id)]);
@@ -233,8 +224,43 @@ export class ImportService {
     }
 
     await this.importSubscriptions(em, file, summary.subscriptions, now);
-    await this.importAcceptances(em, file, [...templates.values()], summary.acceptances);
+    await this.importAcceptances(em, file, agreements, summary.acceptances);
     return summary;
+  }
+
+  /**
+   * The agreement section against what is stored: a published version keeps
+   * its type and rank, a published re-acceptance rule stays as it is. Returns
+   * the versions and rules as they will be, what is new and what changed.
+   */
+  private async publication(em: EntityManager, file: Required<ImportFile>, count: SectionCount) {
+    const templates = new Map((await this.agreements.all(em)).map((t) => [t.templateId, t]));
+    const rules = new Map((await this.agreements.rules(em)).map((r) => [r.templateId, r]));
+    const published = { versions: [] as AgreementTemplate[], rules: [] as ReacceptanceRule[] } satisfies Published;
+    const changed: AgreementTemplate[] = [];
+    for (const [i, { reacceptance, ...a }] of file.agreements.entries()) {
+      const clash = [...templates.values()].find((t) => t.templateId !== a.templateId && t.type === a.type && t.versionRank === a.versionRank);
+      if (clash) throw new ImportError(`agreements[${i}].versionRank: ${a.type} version ${a.versionRank} is already template ${clash.templateId}.`);
+      const next = Object.assign(new AgreementTemplate(), a);
+      const before = templates.get(a.templateId);
+      const rule = reacceptance ? this.newRule(i, a.templateId, reacceptance, rules.get(a.templateId)) : null;
+      if (rule) published.rules.push(rule);
+      if (!before) {
+        published.versions.push(next);
+        count.inserted += 1;
+      } else {
+        const changes = changesOf(before, next);
+        if ('type' in changes) throw new ImportError(`agreements[${i}].type: the agreement type of a published template cannot change.`);
+        // Which record each status rests on depends on the ranks.
+        if ('versionRank' in changes) throw new ImportError(`agreements[${i}].versionRank: the rank of a published template cannot change.`);
+        if (Object.keys(changes).length > 0) changed.push(next);
+        if (Object.keys(changes).length === 0 && !rule) count.unchanged += 1;
+        else count.updated += 1;
+      }
+      templates.set(a.templateId, next);
+    }
+    const agreements: Agreements = { templates: [...templates.values()], rules: [...rules.values(), ...published.rules] };
+    return { agreements, templates, published, changed };
   }
 
   private async importSubscriptions(em: EntityManager, file: Required<ImportFile>, count: SectionCount, now: Date): Promise<void> {
@@ -267,7 +293,7 @@ export class ImportService {
    * new ones are appended in the order they were recorded, through the same
    * rules as the API's (duplicate rule, numbering, current record, counts).
    */
-  private async importAcceptances(em: EntityManager, file: Required<ImportFile>, templates: AgreementTemplate[], count: SectionCount): Promise<void> {
+  private async importAcceptances(em: EntityManager, file: Required<ImportFile>, agreements: Agreements, count: SectionCount): Promise<void> {
     const stored = new Map((await inChunks(file.acceptances.map((a) => a.id), (ids) => this.acceptances.withIds(em, ids))).map((a) => [a.id, a]));
     const fresh: { index: number; record: Omit<Acceptance, 'sequence' | 'agreementType'> }[] = [];
     for (const [index, a] of file.acceptances.entries()) {
@@ -285,13 +311,24 @@ export class ImportService {
     }
     fresh.sort((x, y) => x.record.recordedAt.getTime() - y.record.recordedAt.getTime() || x.index - y.index);
     try {
-      await this.acceptances.appendAll(em, templates, fresh.map((f) => f.record));
+      const partners = await inChunks(fresh.map((f) => f.record.partnerId), (ids) => this.partners.byIds(em, ids));
+      const clouds = new Map(partners.map((p) => [p.id, p.cloud]));
+      await this.acceptances.appendAll(em, agreements, fresh.map((f) => f.record), { clouds, reason: ChangeReason.ACCEPTANCE_RECORDED });
     } catch (error) {
       const at = (error as { index?: number }).index;
       if (error instanceof DomainError && at !== undefined) throw new ImportError(`acceptances[${fresh[at].index}]: ${error.message}`);
       throw error;
     }
     count.inserted += fresh.length;
+  }
+
+  /** A version's re-acceptance rule to publish; null when it is published already, exactly so. */
+  private newRule(i: number, templateId: string, rule: { acceptedBefore: string; outdatedFrom: string }, stored: ReacceptanceRule | undefined): ReacceptanceRule | null {
+    if (!stored) return Object.assign(new ReacceptanceRule(), { templateId, ...rule, activatedAt: null });
+    if (stored.acceptedBefore === rule.acceptedBefore && stored.outdatedFrom === rule.outdatedFrom) return null;
+    throw new ImportError(
+      `agreements[${i}].reacceptance: template ${templateId} has a published re-acceptance rule (acceptedBefore ${stored.acceptedBefore}, outdatedFrom ${stored.outdatedFrom}), which cannot change.`,
+    );
   }
 
   /** Counts rows as inserted (null: not stored), unchanged (no change) or updated. */

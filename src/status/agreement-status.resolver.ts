@@ -1,6 +1,5 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import { AgreementTemplate } from '../agreements/agreement.entity';
-import { latestTemplate } from '../agreements/templates';
 import type { Context } from '../graphql/context';
 import { AgreementStatus } from './agreement-status';
 import { agreementApplies } from './status';
@@ -11,8 +10,8 @@ export class AgreementStatusResolver {
     nullable: true,
     description: 'The version to accept now; null where none is published or it does not apply.',
   })
-  async latestAgreement(@Root() status: AgreementStatus, @Ctx() { caller, loaders }: Context): Promise<AgreementTemplate | null> {
+  async latestAgreement(@Root() status: AgreementStatus, @Ctx() { caller, em, services }: Context): Promise<AgreementTemplate | null> {
     if (!agreementApplies(caller.partner.cloud)) return null;
-    return latestTemplate(await loaders.templates(), status.type);
+    return services.catalogue.latest(em, status.type);
   }
 }

@@ -1,7 +1,8 @@
 import { Field, ObjectType } from 'type-graphql';
 import { AgreementType } from '../agreements/agreement.entity';
 import type { CloudInstance } from '../partners/partner.entity';
-import { AgreementStatusCode, canTransact, statusOf } from './status';
+import { CalendarDate } from '../shared/scalars';
+import { AgreementStatusCode, canTransact, type Standing, type StatusBasis, statusOf } from './status';
 
 /** Where a customer stands with the caller's partner for one agreement type. */
 @ObjectType({ simpleResolvers: true })
@@ -17,22 +18,30 @@ export class AgreementStatus {
   })
   canTransact!: boolean;
 
+  @Field(() => CalendarDate, {
+    nullable: true,
+    description:
+      'The day from which this status becomes OUTDATED under a published re-acceptance rule (or a newer version taking effect); null when no such day is known.',
+  })
+  outdatedFrom!: string | null;
+
   /** The current acceptance's id, for the guarded `acceptance` field; null where the status rests on none. */
   acceptanceId!: string | null;
 }
 
-/** The status of one customer from its current acceptance (or none) and the latest template of the type. */
+/** The status of one customer from its current acceptance (or none) and what every status of the type rests on today. */
 export function agreementStatusOf(
   type: AgreementType,
   cloud: CloudInstance,
-  current: { acceptanceId: string; templateId: string } | null,
-  latestTemplateId: string | null,
+  current: (Standing & { acceptanceId: string }) | null,
+  basis: StatusBasis,
 ): AgreementStatus {
-  const status = statusOf(cloud, current?.templateId ?? null, latestTemplateId);
+  const { status, outdatedFrom } = statusOf(cloud, current, basis);
   return {
     type,
     status,
     canTransact: canTransact(status),
+    outdatedFrom,
     acceptanceId: status === AgreementStatusCode.NOT_APPLICABLE ? null : (current?.acceptanceId ?? null),
   };
 }

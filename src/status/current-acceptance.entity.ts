@@ -36,6 +36,10 @@ export class CurrentAcceptance {
   @Column(text(20))
   method!: string;
 
+  /** Whether the record falls under its version's re-acceptance rule (dated before the rule's date). */
+  @Column({ type: 'boolean', default: false })
+  acceptedBeforeRule!: boolean;
+
   /** The last sequence number given to the partner's records of the customer and type (the next record takes the next). */
   @Column(integer())
   lastSequence!: number;

@@ -22,6 +22,10 @@ export class StatusCount {
   @PrimaryColumn(id())
   templateId!: string;
 
+  /** Whether these customers' acceptances fall under the template's re-acceptance rule. */
+  @PrimaryColumn({ type: 'boolean', default: false })
+  acceptedBeforeRule!: boolean;
+
   @PrimaryColumn(integer())
   shard!: number;
 

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { AgreementType } from '../agreements/agreement.entity';
+import { Partner } from '../partners/partner.entity';
 import { CurrentAcceptance } from './current-acceptance.entity';
 import { NO_ACCEPTANCE, StatusCount } from './status-count.entity';
 
@@ -12,14 +13,22 @@ export function shardOf(customerId: string): number {
   return (hash >>> 0) % SHARDS;
 }
 
-/** A customer's current template of one type moved from `from` to `to` (null: none). */
-export interface CurrentTemplateChange {
+/** Where a customer stands in the counts: its current template (NO_ACCEPTANCE: none), and whether under the template's rule. */
+export interface Bucket {
+  templateId: string;
+  acceptedBeforeRule: boolean;
+}
+
+/** A customer's standing for one type moved from `from` to `to` (null: not counted, as before a relationship). */
+export interface StandingChange {
   partnerId: string;
   customerId: string;
   agreementType: string;
-  from: string | null;
-  to: string | null;
+  from: Bucket | null;
+  to: Bucket | null;
 }
+
+export const NOT_ACCEPTED: Bucket = { templateId: NO_ACCEPTANCE, acceptedBeforeRule: false };
 
 type Key = Omit<StatusCount, 'customers'>;
 
@@ -43,39 +52,65 @@ export class StatusRepository {
     return this.moved(
       em,
       customerIds.flatMap((customerId) =>
-        Object.values(AgreementType).map((agreementType) => ({ partnerId, customerId, agreementType, from: null, to: NO_ACCEPTANCE })),
+        Object.values(AgreementType).map((agreementType) => ({ partnerId, customerId, agreementType, from: null, to: NOT_ACCEPTED })),
       ),
     );
   }
 
-  /** Customers' current templates moved; one statement per count row touched. */
-  async moved(em: EntityManager, changes: readonly CurrentTemplateChange[]): Promise<void> {
+  /** Customers' standings moved; one statement per count row touched. */
+  async moved(em: EntityManager, changes: readonly StandingChange[]): Promise<void> {
     const deltas = new Map<string, { key: Key; delta: number }>();
-    const add = (change: CurrentTemplateChange, templateId: string, delta: number) => {
-      const key: Key = { partnerId: change.partnerId, agreementType: change.agreementType, templateId, shard: shardOf(change.customerId) };
-      const id = `${key.partnerId}\n${key.agreementType}\n${key.templateId}\n${key.shard}`;
+    const add = (change: StandingChange, bucket: Bucket, delta: number) => {
+      const key: Key = { partnerId: change.partnerId, agreementType: change.agreementType, ...bucket, shard: shardOf(change.customerId) };
+      const id = `${key.partnerId}\n${key.agreementType}\n${key.templateId}\n${key.acceptedBeforeRule}\n${key.shard}`;
       const entry = deltas.get(id) ?? { key, delta: 0 };
       entry.delta += delta;
       deltas.set(id, entry);
     };
     for (const change of changes) {
-      if (change.from === change.to) continue;
       if (change.from !== null) add(change, change.from, -1);
       if (change.to !== null) add(change, change.to, 1);
     }
     for (const { key, delta } of deltas.values()) if (delta !== 0) await this.add(em, key, delta);
   }
 
-  /** Per current template (null: none), the partner's customers of one type. One statement. */
-  async perTemplate(em: EntityManager, partnerId: string, agreementType: string): Promise<{ templateId: string | null; customers: number }[]> {
+  /** Per standing (templateId null: no current acceptance), the partner's customers of one type. One statement. */
+  async perStanding(
+    em: EntityManager,
+    partnerId: string,
+    agreementType: string,
+  ): Promise<{ templateId: string | null; acceptedBeforeRule: boolean; customers: number }[]> {
     const rows = await em
       .createQueryBuilder(StatusCount, 'sc')
       .select('sc.templateId', 'templateId')
+      .addSelect('sc.acceptedBeforeRule', 'acceptedBeforeRule')
       .addSelect('SUM(sc.customers)', 'customers')
       .where('sc.partnerId = :partnerId AND sc.agreementType = :agreementType', { partnerId, agreementType })
       .groupBy('sc.templateId')
-      .getRawMany<{ templateId: string; customers: number | string }>();
-    return rows.map((row) => ({ templateId: row.templateId === NO_ACCEPTANCE ? null : row.templateId, customers: Number(row.customers) }));
+      .addGroupBy('sc.acceptedBeforeRule')
+      .getRawMany<{ templateId: string; acceptedBeforeRule: number | boolean; customers: number | string }>();
+    return rows.map((row) => ({
+      templateId: row.templateId === NO_ACCEPTANCE ? null : row.templateId,
+      acceptedBeforeRule: Boolean(Number(row.acceptedBeforeRule)),
+      customers: Number(row.customers),
+    }));
+  }
+
+  /** Per partner, how many current acceptances of a version are dated within `dates` (`before`: earlier than; `from`: on or after). */
+  async perPartner(em: EntityManager, templateId: string, dates: { before?: string; from?: string }): Promise<{ partner: Partner; customers: number }[]> {
+    const qb = em
+      .createQueryBuilder(CurrentAcceptance, 'ca')
+      .innerJoin(Partner, 'p', 'p.id = ca.partnerId')
+      .select('p.id', 'id')
+      .addSelect('p.name', 'name')
+      .addSelect('p.type', 'type')
+      .addSelect('p.cloud', 'cloud')
+      .addSelect('COUNT(*)', 'customers')
+      .where('ca.templateId = :templateId', { templateId });
+    if (dates.before) qb.andWhere('ca.dateAgreed < :before', { before: dates.before });
+    if (dates.from) qb.andWhere('ca.dateAgreed >= :from', { from: dates.from });
+    const rows = await qb.groupBy('p.id').addGroupBy('p.name').addGroupBy('p.type').addGroupBy('p.cloud').orderBy('p.id').getRawMany<Partner & { customers: number | string }>();
+    return rows.map(({ customers, ...partner }) => ({ partner, customers: Number(customers) }));
   }
 
   /**
@@ -86,14 +121,15 @@ export class StatusRepository {
    */
   private async add(em: EntityManager, key: Key, delta: number): Promise<void> {
     const { tableName } = em.connection.getMetadata(StatusCount);
-    const columns = 'partner_id, agreement_type, template_id, shard, customers';
+    const columns = 'partner_id, agreement_type, template_id, accepted_before_rule, shard, customers';
     const onConflict = ['mysql', 'mariadb'].includes(em.connection.options.type)
       ? 'ON DUPLICATE KEY UPDATE customers = customers + VALUES(customers)'
-      : 'ON CONFLICT (partner_id, agreement_type, template_id, shard) DO UPDATE SET customers = customers + excluded.customers';
-    await em.query(`INSERT INTO ${tableName} (${columns}) VALUES (?, ?, ?, ?, ?) ${onConflict}`, [
+      : 'ON CONFLICT (partner_id, agreement_type, template_id, accepted_before_rule, shard) DO UPDATE SET customers = customers + excluded.customers';
+    await em.query(`INSERT INTO ${tableName} (${columns}) VALUES (?, ?, ?, ?, ?, ?) ${onConflict}`, [
       key.partnerId,
       key.agreementType,
       key.templateId,
+      key.acceptedBeforeRule ? 1 : 0,
       key.shard,
       delta,
     ]);

@@ -1,0 +1,28 @@
+import type { EntityManager } from 'typeorm';
+import { forUpdate } from '../shared/locking';
+import { StatusEvent } from './status-event.entity';
+
+/** The outbox's queries. */
+export class StatusEventRepository {
+  async insert(em: EntityManager, events: readonly Omit<StatusEvent, 'position' | 'dispatched'>[]): Promise<void> {
+    for (let i = 0; i < events.length; i += 500) {
+      await em.insert(
+        StatusEvent,
+        events.slice(i, i + 500).map((event) => ({ ...event, dispatched: false })),
+      );
+    }
+  }
+
+  /** The oldest events not yet dispatched to endpoints, claimed for this transaction (others skip them). */
+  claimUndispatched(em: EntityManager, limit: number): Promise<StatusEvent[]> {
+    return forUpdate(em.createQueryBuilder(StatusEvent, 'e').where('e.dispatched = 0').orderBy('e.position').limit(limit), { skipLocked: true }).getMany();
+  }
+
+  async markDispatched(em: EntityManager, positions: readonly number[]): Promise<void> {
+    if (positions.length > 0) await em.createQueryBuilder().update(StatusEvent).set({ dispatched: true }).where('position IN (:...positions)', { positions }).execute();
+  }
+
+  byIds(em: EntityManager, ids: readonly string[]): Promise<StatusEvent[]> {
+    return ids.length === 0 ? Promise.resolve([]) : em.createQueryBuilder(StatusEvent, 'e').where('e.id IN (:...ids)', { ids }).getMany();
+  }
+}
