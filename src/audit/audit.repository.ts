@@ -38,9 +38,14 @@ export class AuditRepository {
     return em.findOneBy(AuditChainHead, { partnerId });
   }
 
-  /** The partner's oldest waiting attempts, in the order recorded. */
+  /**
+   * The partner's oldest waiting attempts, in the order recorded. A locking
+   * read: it sees what another chainer committed while this one waited for
+   * the head (a plain read would see the transaction's older snapshot, and
+   * chain those attempts a second time).
+   */
   waiting(em: EntityManager, partnerId: string, limit: number): Promise<PendingAuditEvent[]> {
-    return em.createQueryBuilder(PendingAuditEvent, 'p').where('p.partnerId = :partnerId', { partnerId }).orderBy('p.position').limit(limit).getMany();
+    return forUpdate(em.createQueryBuilder(PendingAuditEvent, 'p').where('p.partnerId = :partnerId', { partnerId }).orderBy('p.position').limit(limit)).getMany();
   }
 
   /** Moves waiting attempts into the chain and moves the head to the last of them. */
