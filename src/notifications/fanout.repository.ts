@@ -51,9 +51,27 @@ export class FanoutRepository {
     return forUpdate(qb.orderBy('ca.partnerId').addOrderBy('ca.customerId').limit(limit)).getMany();
   }
 
-  /** Marks whether a current acceptance falls under its version's rule. */
-  setAcceptedBeforeRule(em: EntityManager, row: CurrentAcceptance, value: boolean): Promise<unknown> {
-    const { partnerId, customerId, agreementType } = row;
-    return em.update(CurrentAcceptance, { partnerId, customerId, agreementType }, { acceptedBeforeRule: value });
+  /**
+   * Marks whether each current acceptance of a version from just after the
+   * fanout's cursor up to `last` (the batch just read) falls under the rule:
+   * dated before `acceptedBefore`. One statement for the whole batch.
+   */
+  async markUnderRule(em: EntityManager, fanout: StatusFanout, templateId: string, last: CurrentAcceptance, acceptedBefore: string): Promise<void> {
+    const qb = em
+      .createQueryBuilder()
+      .update(CurrentAcceptance)
+      .set({ acceptedBeforeRule: () => 'CASE WHEN date_agreed < :acceptedBefore THEN 1 ELSE 0 END' })
+      .where('agreement_type = :agreementType AND template_id = :templateId', { agreementType: fanout.agreementType, templateId, acceptedBefore })
+      .andWhere('(partner_id < :lastPartnerId OR (partner_id = :lastPartnerId AND customer_id <= :lastCustomerId))', {
+        lastPartnerId: last.partnerId,
+        lastCustomerId: last.customerId,
+      });
+    if (fanout.cursorPartnerId !== null && fanout.cursorCustomerId !== null) {
+      qb.andWhere('(partner_id > :partnerId OR (partner_id = :partnerId AND customer_id > :customerId))', {
+        partnerId: fanout.cursorPartnerId,
+        customerId: fanout.cursorCustomerId,
+      });
+    }
+    await qb.execute();
   }
 }

@@ -192,15 +192,15 @@ export class FanoutService {
 
   /** Marks a batch for whether each acceptance falls under the rule (the counts move with them). */
   private async mark(em: EntityManager, fanout: StatusFanout, agreements: Agreements, rows: readonly CurrentAcceptance[]): Promise<void> {
+    if (rows.length === 0) return;
     const rule = agreements.rules.find((r) => r.templateId === fanout.templateId)!;
-    const moves: StandingChange[] = [];
-    for (const row of rows) {
+    await this.fanouts.markUnderRule(em, fanout, rule.templateId, rows[rows.length - 1], rule.acceptedBefore);
+    const moves: StandingChange[] = rows.flatMap((row) => {
       const under = row.dateAgreed < rule.acceptedBefore;
-      if (under === row.acceptedBeforeRule) continue;
-      await this.fanouts.setAcceptedBeforeRule(em, row, under);
+      if (under === row.acceptedBeforeRule) return [];
       const { partnerId, customerId, agreementType, templateId } = row;
-      moves.push({ partnerId, customerId, agreementType, from: { templateId, acceptedBeforeRule: !under }, to: { templateId, acceptedBeforeRule: under } });
-    }
+      return [{ partnerId, customerId, agreementType, from: { templateId, acceptedBeforeRule: !under }, to: { templateId, acceptedBeforeRule: under } }];
+    });
     await this.statuses.moved(em, moves);
   }
 

@@ -2,15 +2,22 @@ import type { Logger } from 'typeorm';
 import { currentRequestScope } from './request-scope';
 
 let total = 0;
+let forRequests = 0;
 
 /** SQL statements sent by this process so far (all data sources). */
 export const statementsSent = () => total;
+
+/** Of those, the ones sent while serving a request (not by background work such as timers). */
+export const statementsSentForRequests = () => forRequests;
 
 /** Counts one statement sent, for the process and the request under way. */
 export function countStatement(): void {
   total += 1;
   const scope = currentRequestScope();
-  if (scope) scope.statements += 1;
+  if (scope) {
+    scope.statements += 1;
+    forRequests += 1;
+  }
 }
 
 /**

@@ -5,7 +5,7 @@ import { Customer, PartnerCustomer } from '../../src/customers/customer.entity';
 import { insertInChunks } from '../../src/customers/customer.repository';
 import { CurrentAcceptance } from '../../src/status/current-acceptance.entity';
 import { fixedClock } from '../../src/shared/clock';
-import { statementsSent } from '../../src/shared/statement-counter';
+import { statementsSentForRequests as statementsSent } from '../../src/shared/statement-counter';
 import { startApp, type TestApp } from '../helpers/app';
 import { testDatabases } from '../helpers/databases';
 import { MCA_V1, P, partners } from '../helpers/fixtures';

@@ -17,7 +17,7 @@ import { ROOT } from './servers';
 
 const MCA = '117a77b0-9360-443b-8795-c6dedc750cf9';
 
-function importFile(customers: number) {
+export function importFile(customers: number) {
   const id = (n: number) => `IMP-${String(n).padStart(7, '0')}`;
   const contact = (n: number) => ({ firstName: 'Ada', lastName: `Import ${n}`, email: `ada${n}@import.example`, phoneNumber: null });
   const numbers = Array.from({ length: customers }, (_, n) => n);
@@ -51,7 +51,7 @@ function importFile(customers: number) {
   };
 }
 
-async function freshDatabase(url: string): Promise<() => Promise<void>> {
+export async function freshDatabase(url: string): Promise<() => Promise<void>> {
   if (url.startsWith('sqlite:')) {
     rmSync(url.slice('sqlite:'.length), { force: true });
     return async () => rmSync(url.slice('sqlite:'.length), { force: true });
@@ -89,7 +89,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${(error as Error).stack ?? error}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${(error as Error).stack ?? error}\n`);
+    process.exit(1);
+  });
+}

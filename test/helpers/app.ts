@@ -5,7 +5,7 @@ import { type ImportFile, parseImportFile } from '../../src/imports/import-file'
 import { type AppServer, createServer } from '../../src/server';
 import type { Clock } from '../../src/shared/clock';
 import { createLogger } from '../../src/shared/logger';
-import { statementsSent } from '../../src/shared/statement-counter';
+import { statementsSentForRequests as statementsSent } from '../../src/shared/statement-counter';
 import { Database } from '../../src/shared/unit-of-work';
 import { type DatabaseKind, scratchDatabase, type TestSql, testSql } from './databases';
 
@@ -50,7 +50,7 @@ export interface TestApp {
   seed(file: Partial<Record<keyof ImportFile, unknown[]>>): Promise<void>;
   /** Waits until every audit event recorded so far is in its partner's chain. */
   chainAudit(): Promise<void>;
-  /** SQL statements the server sent while `work` ran. */
+  /** SQL statements the server sent for requests while `work` ran (background work, such as timers, is not counted). */
   countStatements(work: () => Promise<unknown>): Promise<number>;
   close(): Promise<void>;
 }
