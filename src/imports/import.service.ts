@@ -132,7 +132,7 @@ export class ImportService {
     await this.fanouts.published(em, agreements, published);
 
     // What the rows refer to must exist, in the file or in the database.
-    const partnerIds = new Set([...file.partners.map((p) => p.id), ...(await this.partners.byIds(em, file.customers.flatMap((c) => c.partnerIds))).map((p) => p.id)]);
+    const partnerIds = new Set([...file.partners.map((p) => p.id), ...(await inChunks(file.customers.flatMap((c) => c.partnerIds), (ids) => this.partners.byIds(em, ids))).map((p) => p.id)]);
     file.customers.forEach((c, i) =>
       c.partnerIds.forEach((p, j) => {
         if (!partnerIds.has(p)) throw new ImportError(`customers[${i}].partnerIds[${j}]: partner ${p} is not in the file or the database.`);
@@ -171,7 +171,7 @@ export class ImportService {
     });
 
     // Partners and offers: upserts by id.
-    const storedPartners = new Map((await this.partners.byIds(em, file.partners.map((p) => p.id))).map((p) => [p.id, p]));
+    const storedPartners = new Map((await inChunks(file.partners.map((p) => p.id), (ids) => this.partners.byIds(em, ids))).map((p) => [p.id, p]));
     const partnerRows = file.partners.map((p) => Object.assign(new Partner(), p));
     this.tally(summary.partners, partnerRows.map((p) => (storedPartners.get(p.id) ? changesOf(storedPartners.get(p.id)!, p) : null)));
     await this.partners.save(em, partnerRows.filter((p) => !storedPartners.get(p.id) || Object.keys(changesOf(storedPartners.get(p.id)!, p)).length > 0));
