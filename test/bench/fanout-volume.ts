@@ -6,7 +6,7 @@
  * event each). Reports per step: time, batches, the longest batch (one
  * transaction each), the longest event-loop stall, and peak heap and RSS.
  *
- *   node dist/test/bench/fanout-volume.js [--customers N] [--database URL]
+ *   node --expose-gc dist/test/bench/fanout-volume.js [--customers N] [--database URL]
  */
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
@@ -84,11 +84,15 @@ async function main(): Promise<void> {
       loop.disable();
       clearInterval(sample);
       const after = await dataSource.query('SELECT COUNT(*) AS n FROM status_events');
+      // What the step left behind once garbage is collected (run with node --expose-gc).
+      const gc = (globalThis as { gc?: () => void }).gc;
+      gc?.();
+      const retained = gc ? `, heap after GC ${(process.memoryUsage().heapUsed / 1048576).toFixed(0)} MB` : '';
       const events = Number(after[0].n) - Number(before[0].n);
       const mb = (bytes: number) => (bytes / 1048576).toFixed(0);
       process.stdout.write(
         `${name.padEnd(28)} ${seconds.toFixed(1)} s, ${events} events, ${batches.length} transactions, longest ${Math.max(...batches).toFixed(0)} ms, ` +
-          `event loop stalled at most ${(loop.max / 1e6).toFixed(0)} ms, peak heap ${mb(peakHeap)} MB, peak RSS ${mb(peakRss)} MB\n`,
+          `event loop stalled at most ${(loop.max / 1e6).toFixed(0)} ms, peak heap ${mb(peakHeap)} MB, peak RSS ${mb(peakRss)} MB${retained}\n`,
       );
     };
 
