@@ -172,7 +172,7 @@ function printEnvironment(m: Machine, options: Options, dataset?: Dataset): void
       ? `  Data set: ${dataset.customers} customers of the bench partner, ${dataset.relationships} relationships, ${dataset.acceptances} acceptances ` +
           `(${dataset.currentAcceptances} current), ${dataset.subscriptions} subscriptions; bench partner: ${dataset.statusCounts.ACCEPTED} ACCEPTED, ` +
           `${dataset.statusCounts.OUTDATED} OUTDATED, ${dataset.statusCounts.NOT_ACCEPTED} NOT_ACCEPTED`
-      : `  Data set: ${options.customers} customers of the bench partner (generated below)`,
+      : `  Data set: ${options.scale ? `10000 and ${options.customers}` : options.customers} customers of the bench partner (generated below)`,
   );
   if (options.explain) {
     out('  Settings: --explain: plans only, no load');
@@ -184,7 +184,8 @@ function printEnvironment(m: Machine, options: Options, dataset?: Dataset): void
       : `${options.duration} s per server and scenario; SQL per request from ${options.statementRequests} sequential requests ` +
         `(server counter 'Questions', ${options.countAttempts} ${options.countAttempts === 1 ? 'count' : 'counts at most'} each)`;
   out(`  Settings: autocannon, ${options.connections} connections, pipelining 1, warm-up ${options.warmup} s, ${load}; quiet wait ${options.quietWait} s`);
-  out(`            scenarios ${options.scale ? 'a0, c0, a, c' : options.scenarios.join(', ')}${options.profile ? '; --profile: the API under the CPU profiler (slower)' : ''}`);
+  const scenarios = options.soak !== null ? 'a, the API alone' : options.scale ? 'a0, c0, a, c' : options.scenarios.join(', ');
+  out(`            scenarios ${scenarios}${options.profile && options.soak === null && !options.scale ? '; --profile: the API under the CPU profiler (slower)' : ''}`);
   out(
     '            API: node dist/src/main.js, NODE_ENV=production, LOG_LEVEL=warn, pool of 10, PARTNER_CACHE_SECONDS=5, AGREEMENT_CACHE_SECONDS=5; ' +
       'baseline and peer: pool of 10, the same caches; load generator, servers and database share the machine',
