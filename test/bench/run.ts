@@ -238,9 +238,9 @@ class StatementMeter {
     this.selfCost = least;
   }
 
-  /** Waits (up to 1 s) until no statement arrives for 300 ms. */
+  /** Waits (up to 1 s, or the longest idle window if shorter) until no statement arrives for 300 ms. */
   async settle(): Promise<void> {
-    const deadline = Date.now() + 1000;
+    const deadline = Date.now() + Math.min(1000, this.longestWindowMs);
     let last = await this.questions();
     while (Date.now() < deadline) {
       await sleep(300);
