@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { createConnection } from 'mysql2/promise';
 import { createDataSource } from '../../ormconfig';
 import { SHIPPED_TEMPLATES } from '../../migrations/1763700000000-InitialSchema';
@@ -9,6 +10,14 @@ import { MCA } from './scenarios';
 export const MCA_V1 = SHIPPED_TEMPLATES[0].id;
 export const MCA_V2 = 'b2c0ffee-2025-4000-8000-0000000bench';
 export const MCA_V2_EFFECTIVE = '2025-06-01';
+/**
+ * An active re-acceptance rule of version 2: its acceptances dated before
+ * RULE_ACCEPTED_BEFORE are OUTDATED from RULE_OUTDATED_FROM (long begun), so
+ * that every status read goes through the whole rule. The benchmark's
+ * confirmations (CONFIRM_DATE) are dated after it.
+ */
+export const RULE_ACCEPTED_BEFORE = '2025-08-01';
+export const RULE_OUTDATED_FROM = '2026-01-01';
 
 export const BENCH_PARTNER = {
   id: 'be9c0000-0000-4000-8000-000000000001',
@@ -36,7 +45,7 @@ export interface Dataset {
   acceptances: number;
   currentAcceptances: number;
   subscriptions: number;
-  /** Status of the bench partner's customers. */
+  /** Status of the bench partner's customers (OUTDATED: of version 1, or of version 2 under its rule). */
   statusCounts: Record<Status, number>;
   /** The bench partner's NOT_ACCEPTED customers, in generation order (scenario d). */
   notAccepted: { id: string; companyName: string }[];
@@ -88,27 +97,34 @@ type Value = string | number | boolean | Date | null;
 type Rows = Record<string, Value>[];
 
 /**
- * Drops and re-creates the benchmark database, runs the product's migrations
- * and loads a deterministic data set (same seed, same rows): the bench
- * partner with `customers` related customers, a third ACCEPTED (current
- * acceptance of MCA version 2), a third OUTDATED (of version 1) and a third
- * NOT_ACCEPTED, histories of one to three records, subscriptions, and a second
- * partner related to a quarter of the customers with records of its own.
+ * Drops and re-creates the benchmark database (MySQL/MariaDB, or an SQLite
+ * file for `sqlite:PATH`), runs the product's migrations and loads a
+ * deterministic data set (same seed, same rows): the bench partner with
+ * `customers` related customers, about a third ACCEPTED (current acceptance
+ * of MCA version 2), a third OUTDATED (of version 1, or of version 2 under
+ * its re-acceptance rule) and a third NOT_ACCEPTED, histories of one to three
+ * records, subscriptions, and a second partner related to a quarter of the
+ * customers with records of its own.
  */
 export async function createBenchDatabase(url: string, customers: number, seed = 20261121): Promise<Dataset> {
   const started = Date.now();
-  const target = new URL(url);
-  const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
-  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`BENCH_DATABASE_URL: unexpected database name "${name}"`);
-  const admin = await createConnection({
-    host: target.hostname,
-    port: Number(target.port || 3306),
-    user: decodeURIComponent(target.username),
-    password: decodeURIComponent(target.password),
-  });
-  await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
-  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
-  await admin.end();
+  const sqlite = url.startsWith('sqlite:');
+  if (sqlite) {
+    rmSync(url.slice('sqlite:'.length), { force: true });
+  } else {
+    const target = new URL(url);
+    const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
+    if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`BENCH_DATABASE_URL: unexpected database name "${name}"`);
+    const admin = await createConnection({
+      host: target.hostname,
+      port: Number(target.port || 3306),
+      user: decodeURIComponent(target.username),
+      password: decodeURIComponent(target.password),
+    });
+    await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
+    await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+    await admin.end();
+  }
 
   const dataSource = createDataSource(url);
   await dataSource.initialize();
@@ -116,10 +132,13 @@ export async function createBenchDatabase(url: string, customers: number, seed =
     await dataSource.runMigrations({ transaction: 'all' });
     const rows = generate(customers, seed);
     await dataSource.transaction(async (tx) => {
-      const insert = (table: string, values: Rows) => insertRows(tx, table, values);
+      const insert = (table: string, values: Rows) => insertRows(tx, table, values, sqlite);
       await insert('partners', [BENCH_PARTNER, OTHER_PARTNER]);
       await insert('agreement_templates', [
         { id: MCA_V2, type: MCA, agreement_link: 'https://aka.ms/customeragreement', version_rank: 2, effective_date: MCA_V2_EFFECTIVE, retired: false },
+      ]);
+      await insert('reacceptance_rules', [
+        { template_id: MCA_V2, accepted_before: RULE_ACCEPTED_BEFORE, outdated_from: RULE_OUTDATED_FROM, activated_at: new Date(Date.UTC(2025, 11, 1)) },
       ]);
       await insert('offers', OFFERS);
       await insert('customers', rows.customers);
@@ -129,15 +148,18 @@ export async function createBenchDatabase(url: string, customers: number, seed =
       await insert('current_acceptances', rows.current);
       // The per-partner counts that totalCount reads, as every write keeps them ('' counts customers without an acceptance).
       await tx.query(
-        'INSERT INTO status_counts (partner_id, agreement_type, template_id, shard, customers) ' +
-          "SELECT pc.partner_id, ?, COALESCE(ca.template_id, ''), 0, COUNT(*) FROM partner_customers pc LEFT JOIN current_acceptances ca " +
-          "ON ca.partner_id = pc.partner_id AND ca.customer_id = pc.customer_id AND ca.agreement_type = ? GROUP BY pc.partner_id, COALESCE(ca.template_id, '')",
+        'INSERT INTO status_counts (partner_id, agreement_type, template_id, accepted_before_rule, shard, customers) ' +
+          "SELECT pc.partner_id, ?, COALESCE(ca.template_id, ''), COALESCE(ca.accepted_before_rule, 0), 0, COUNT(*) FROM partner_customers pc " +
+          'LEFT JOIN current_acceptances ca ON ca.partner_id = pc.partner_id AND ca.customer_id = pc.customer_id AND ca.agreement_type = ? ' +
+          "GROUP BY pc.partner_id, COALESCE(ca.template_id, ''), COALESCE(ca.accepted_before_rule, 0)",
         [MCA, MCA],
       );
     });
     // Fresh statistics, so that every run plans its statements from the same picture.
     await dataSource.query(
-      'ANALYZE TABLE partners, customers, partner_customers, agreement_templates, subscriptions, acceptances, current_acceptances, status_counts',
+      sqlite
+        ? 'ANALYZE'
+        : 'ANALYZE TABLE partners, customers, partner_customers, agreement_templates, reacceptance_rules, subscriptions, acceptances, current_acceptances, status_counts',
     );
     return {
       customers,
@@ -210,10 +232,11 @@ function generate(count: number, seed: number) {
       };
       acceptances.push(last);
     });
-    if (last) {
-      const { id, template_id, date_agreed, method } = last as { id: string; template_id: string; date_agreed: string; method: string };
-      current.push({ partner_id: partnerId, customer_id: customerId, agreement_type: MCA, acceptance_id: id, template_id, date_agreed, method, last_sequence: sequence });
-    }
+    if (!last) return null;
+    const { id, template_id, date_agreed, method } = last as { id: string; template_id: string; date_agreed: string; method: string };
+    const accepted_before_rule = template_id === MCA_V2 && date_agreed < RULE_ACCEPTED_BEFORE;
+    current.push({ partner_id: partnerId, customer_id: customerId, agreement_type: MCA, acceptance_id: id, template_id, date_agreed, method, accepted_before_rule, last_sequence: sequence });
+    return { accepted_before_rule };
   };
   /** One to three records: 20% one, 40% two, 40% three. */
   const length = () => {
@@ -241,17 +264,19 @@ function generate(count: number, seed: number) {
     relationships.push({ partner_id: BENCH_PARTNER.id, customer_id: id, sort_name: sortNameOf(companyName) });
 
     const r = random.next();
-    const status: Status = r < 1 / 3 ? 'ACCEPTED' : r < 2 / 3 ? 'OUTDATED' : 'NOT_ACCEPTED';
-    statusCounts[status] += 1;
-    if (status === 'NOT_ACCEPTED') notAccepted.push({ id, companyName });
-    if (status !== 'NOT_ACCEPTED') {
+    const drawn: Status = r < 1 / 3 ? 'ACCEPTED' : r < 2 / 3 ? 'OUTDATED' : 'NOT_ACCEPTED';
+    let status = drawn;
+    if (drawn === 'NOT_ACCEPTED') notAccepted.push({ id, companyName });
+    if (drawn !== 'NOT_ACCEPTED') {
       const records = length();
       const templates =
-        status === 'OUTDATED'
+        drawn === 'OUTDATED'
           ? Array.from({ length: records }, () => MCA_V1)
           : Array.from({ length: records }, (_, i) => (i === records - 1 || (i > 0 && random.next() < 0.5) ? MCA_V2 : MCA_V1));
-      history(id, BENCH_PARTNER.id, templates, primary, n);
+      // Of version 2 but dated before the rule's day: OUTDATED by the rule.
+      if (history(id, BENCH_PARTNER.id, templates, primary, n)?.accepted_before_rule) status = 'OUTDATED';
     }
+    statusCounts[status] += 1;
 
     const subscribe = (partnerId: string) => {
       const offer = random.pick(OFFERS);
@@ -277,8 +302,15 @@ function generate(count: number, seed: number) {
   return { customers, relationships, subscriptions, acceptances, current, statusCounts, notAccepted, customerIds };
 }
 
+/** A value as the driver takes it: booleans as 0/1; on SQLite, instants as TypeORM stores them there. */
+function stored(value: Value, sqlite: boolean): Value {
+  if (typeof value === 'boolean') return Number(value);
+  if (sqlite && value instanceof Date) return value.toISOString().replace('T', ' ').replace('Z', '');
+  return value;
+}
+
 /** Plain multi-row INSERTs of generated rows (column names as stored), a few thousand values at a time. */
-async function insertRows(em: EntityManager, table: string, rows: Rows): Promise<void> {
+async function insertRows(em: EntityManager, table: string, rows: Rows, sqlite: boolean): Promise<void> {
   if (rows.length === 0) return;
   const columns = Object.keys(rows[0]);
   const size = Math.max(1, Math.floor(8000 / columns.length));
@@ -286,7 +318,7 @@ async function insertRows(em: EntityManager, table: string, rows: Rows): Promise
     const part = rows.slice(i, i + size);
     await em.query(
       `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${part.map(() => `(${columns.map(() => '?').join(', ')})`).join(', ')}`,
-      part.flatMap((row) => columns.map((c) => (typeof row[c] === 'boolean' ? Number(row[c]) : row[c]))),
+      part.flatMap((row) => columns.map((c) => stored(row[c], sqlite))),
     );
   }
 }

@@ -18,7 +18,8 @@ export interface Statement {
 /**
  * The statements the product's CustomerService sends for a page of 100 and
  * its totalCount, unfiltered and filtered by NOT_ACCEPTED: the service itself
- * runs them against the bench database, and a logger records them as sent.
+ * runs them against the bench database (MySQL/MariaDB, or SQLite for
+ * `sqlite:PATH`), and a logger records them as sent.
  */
 export async function productListStatements(databaseUrl: string, partner: Partner): Promise<Statement[]> {
   const recorded: { sql: string; params: unknown[] }[] = [];
@@ -67,4 +68,27 @@ export async function analyze(connection: Connection, statement: Statement): Pro
   const widths = COLUMNS.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
   const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
   return [line(COLUMNS), ...cells.map(line)].join('\n');
+}
+
+/**
+ * SQLite's EXPLAIN QUERY PLAN of a statement, as the indented tree the
+ * sqlite3 shell prints: which index each step searches, or which table it scans.
+ */
+export async function sqlitePlan(databaseUrl: string, statement: Statement): Promise<string> {
+  const dataSource = createDataSource(databaseUrl);
+  await dataSource.initialize();
+  try {
+    const steps = (await dataSource.query(`EXPLAIN QUERY PLAN ${statement.sql}`, statement.params)) as { id: number; parent: number; detail: string }[];
+    const depth = new Map<number, number>([[0, 0]]);
+    return [
+      'QUERY PLAN',
+      ...steps.map((step) => {
+        const level = (depth.get(step.parent) ?? 0) + 1;
+        depth.set(step.id, level);
+        return `${'   '.repeat(level - 1)}|--${step.detail}`;
+      }),
+    ].join('\n');
+  } finally {
+    await dataSource.destroy();
+  }
 }

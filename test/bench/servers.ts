@@ -5,7 +5,11 @@ import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..', '..');
 
-export type TargetName = 'product' | 'baseline';
+/** The API, the hand-written baseline, and the plain Apollo Server build. */
+export type TargetName = 'product' | 'baseline' | 'peer';
+
+/** How the tables name each. */
+export const LABELS: Record<TargetName, string> = { product: 'API', baseline: 'baseline', peer: 'peer' };
 
 /** Child processes still running, ended when the benchmark is interrupted. */
 export const running = new Set<{ kill(signal?: NodeJS.Signals): boolean }>();
@@ -80,6 +84,11 @@ export class Target {
   /** What the process wrote to stdout and stderr. */
   log(): string {
     return this.output;
+  }
+
+  /** The inspector's WebSocket address, when started with --inspect. */
+  inspectorUrl(): string | null {
+    return /Debugger listening on (ws:\/\/\S+)/.exec(this.output)?.[1] ?? null;
   }
 
   sample(): void {
