@@ -6,14 +6,14 @@ import { acceptance, contact, customer, MCLOUD, offers, P, partners, subscriptio
 
 const NOW = '2026-11-21T04:00:00.000Z';
 const REPORT = '/v1/reports/acceptance-status.csv';
-const HEADER = 'customerId,companyName,domain,agreementType,status,canTransact,templateId,versionRank,method,channel,dateAgreed,recordedByUserId,recordedByRole,recordedAt'.split(',');
+const HEADER = 'customerId,companyName,domain,agreementType,status,canTransact,outdatedFrom,templateId,versionRank,method,channel,dateAgreed,recordedByUserId,recordedByRole,recordedAt'.split(',');
 
 const STATUSES = `query ($type: AgreementType!) {
   customers(first: 500) {
     nodes {
       id companyName domain
       agreementStatus(type: $type) {
-        type status canTransact
+        type status canTransact outdatedFrom
         acceptance { method channel dateAgreed recordedAt recordedBy { userId role } agreement { templateId versionRank } }
       }
     }
@@ -28,6 +28,7 @@ interface StatusNode {
     type: string;
     status: string;
     canTransact: boolean;
+    outdatedFrom: string | null;
     acceptance: null | {
       method: string;
       channel: string;
@@ -50,6 +51,7 @@ const expectedRecord = ({ id, companyName, domain, agreementStatus: s }: StatusN
   s.type,
   s.status,
   String(s.canTransact),
+  s.outdatedFrom ?? '',
   s.acceptance?.agreement.templateId ?? '',
   s.acceptance ? String(s.acceptance.agreement.versionRank) : '',
   s.acceptance?.method ?? '',
@@ -123,11 +125,11 @@ describe.each(testDatabases())('acceptance status report (%s)', (kind) => {
     expect(records).toEqual(nodes.map(expectedRecord));
     expect(records.map((r) => r[0]).sort()).toEqual(Object.keys(names).sort());
     const byId = new Map(records.map((r) => [r[0], r]));
-    expect(byId.get('R-ACC')!.slice(4, 12)).toEqual(['ACCEPTED', 'true', 'MCA-V2', '2', 'CONFIRMATION', 'EXISTING_CUSTOMER', '2026-11-20', 'agent-7']);
-    expect(byId.get('R-OLD')!.slice(4, 10)).toEqual(['OUTDATED', 'false', '117a77b0-9360-443b-8795-c6dedc750cf9', '1', 'CONFIRMATION', 'IMPORT']);
-    expect(byId.get('R-NONE')!.slice(4)).toEqual(['NOT_ACCEPTED', 'false', '', '', '', '', '', '', '', '']);
-    expect(byId.get('R-ATT')!.slice(4, 10)).toEqual(['ACCEPTED', 'true', 'MCA-V2', '2', 'ATTESTATION', 'EXISTING_CUSTOMER']);
-    expect(byId.get('R-COMMA')!.slice(11, 14)).toEqual(['user-1', 'SALES_AGENT', NOW]);
+    expect(byId.get('R-ACC')!.slice(4, 13)).toEqual(['ACCEPTED', 'true', '', 'MCA-V2', '2', 'CONFIRMATION', 'EXISTING_CUSTOMER', '2026-11-20', 'agent-7']);
+    expect(byId.get('R-OLD')!.slice(4, 11)).toEqual(['OUTDATED', 'false', '', '117a77b0-9360-443b-8795-c6dedc750cf9', '1', 'CONFIRMATION', 'IMPORT']);
+    expect(byId.get('R-NONE')!.slice(4)).toEqual(['NOT_ACCEPTED', 'false', '', '', '', '', '', '', '', '', '']);
+    expect(byId.get('R-ATT')!.slice(4, 11)).toEqual(['ACCEPTED', 'true', '', 'MCA-V2', '2', 'ATTESTATION', 'EXISTING_CUSTOMER']);
+    expect(byId.get('R-COMMA')!.slice(12, 15)).toEqual(['user-1', 'SALES_AGENT', NOW]);
   });
 
   it('reports the agreement type asked for, with the same statuses as GraphQL', async () => {
@@ -136,13 +138,13 @@ describe.each(testDatabases())('acceptance status report (%s)', (kind) => {
     const [, ...records] = parseCsv(answer.text);
     const { body } = await app.gql(admin, STATUSES, { type: 'MICROSOFT_CLOUD_AGREEMENT' });
     expect(records).toEqual((body.data!.customers.nodes as StatusNode[]).map(expectedRecord));
-    expect(records.find((r) => r[0] === 'R-NONE')!.slice(3, 11)).toEqual(['MICROSOFT_CLOUD_AGREEMENT', 'OUTDATED', 'false', MCLOUD, '1', 'CONFIRMATION', 'IMPORT', '2019-08-26']);
+    expect(records.find((r) => r[0] === 'R-NONE')!.slice(3, 12)).toEqual(['MICROSOFT_CLOUD_AGREEMENT', 'OUTDATED', 'false', '', MCLOUD, '1', 'CONFIRMATION', 'IMPORT', '2019-08-26']);
   });
 
   it('is NOT_APPLICABLE, resting on no record, for a partner outside the public cloud', async () => {
     const token = await app.token(P.gov, ['SALES_AGENT']);
     const answer = await exportAs(token);
-    expect(parseCsv(answer.text)).toEqual([HEADER, ['R-GOV', 'Gov Agency', 'r-gov.onmicrosoft.com', 'MICROSOFT_CUSTOMER_AGREEMENT', 'NOT_APPLICABLE', 'true', '', '', '', '', '', '', '', '']]);
+    expect(parseCsv(answer.text)).toEqual([HEADER, ['R-GOV', 'Gov Agency', 'r-gov.onmicrosoft.com', 'MICROSOFT_CUSTOMER_AGREEMENT', 'NOT_APPLICABLE', 'true', '', '', '', '', '', '', '', '', '']]);
   });
 
   it('quotes commas and quotes, and defuses text a spreadsheet would run as a formula', async () => {
