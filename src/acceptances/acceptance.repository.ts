@@ -2,6 +2,7 @@ import { type EntityManager, In, type SelectQueryBuilder } from 'typeorm';
 import type { AgreementType } from '../agreements/agreement.entity';
 import { Customer, PartnerCustomer } from '../customers/customer.entity';
 import { insertInChunks } from '../customers/customer.repository';
+import { oneToOneRows } from '../shared/joined-rows';
 import { CurrentAcceptance } from '../status/current-acceptance.entity';
 import { Acceptance } from './acceptance.entity';
 
@@ -18,6 +19,12 @@ export interface HistoryPage {
 }
 
 /** A customer as `customer(id)` reads it: with its current acceptance of one type, and that record. */
+const WITH_CURRENT = {
+  customer: { alias: 'c', entity: Customer },
+  current: { alias: 'ca', entity: CurrentAcceptance },
+  acceptance: { alias: 'a', entity: Acceptance },
+};
+
 export type CustomerWithCurrent = PartnerCustomer & { customer: Customer; current: CurrentAcceptance | null; acceptance: Acceptance | null };
 
 /** Acceptance records, append-only, and the pointer to the one each status rests on. */
@@ -134,7 +141,7 @@ export class AcceptanceRepository {
   /** The partner's customers among `ids`, each with its current acceptance of one type and that record: one statement. */
   customersWithCurrent(em: EntityManager, partnerId: string, agreementType: string, ids: readonly string[]): Promise<CustomerWithCurrent[]> {
     if (ids.length === 0) return Promise.resolve([]);
-    return em
+    const qb = em
       .createQueryBuilder(PartnerCustomer, 'pc')
       .innerJoinAndMapOne('pc.customer', Customer, 'c', 'c.id = pc.customerId')
       .leftJoinAndMapOne(
@@ -145,8 +152,8 @@ export class AcceptanceRepository {
         { agreementType },
       )
       .leftJoinAndMapOne('pc.acceptance', Acceptance, 'a', 'a.id = ca.acceptanceId')
-      .where('pc.partnerId = :partnerId AND pc.customerId IN (:...ids)', { partnerId, ids })
-      .getMany() as Promise<CustomerWithCurrent[]>;
+      .where('pc.partnerId = :partnerId AND pc.customerId IN (:...ids)', { partnerId, ids });
+    return oneToOneRows(em, qb, 'customersWithCurrent', { alias: 'pc', entity: PartnerCustomer }, WITH_CURRENT) as Promise<CustomerWithCurrent[]>;
   }
 
   /** The partners through which a customer holds subscriptions (what decides the attestation scenario). */

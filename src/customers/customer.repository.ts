@@ -1,4 +1,5 @@
 import { type EntityManager, In, type SelectQueryBuilder } from 'typeorm';
+import { oneToOneRows } from '../shared/joined-rows';
 import { forUpdate } from '../shared/locking';
 import { CurrentAcceptance } from '../status/current-acceptance.entity';
 import type { Condition } from '../status/status';
@@ -25,6 +26,9 @@ export interface PageQuery {
 /** What the page query reads of one customer: its relationship, with the customer and its current acceptance of the type. */
 export type RelatedCustomer = PartnerCustomer & { customer: Customer; current: CurrentAcceptance | null };
 
+const PAGE_ROOT = { alias: 'pc', entity: PartnerCustomer };
+const PAGE_JOINS = { customer: { alias: 'c', entity: Customer }, current: { alias: 'ca', entity: CurrentAcceptance } };
+
 /** Customers, and the relationships that make them visible to partners. */
 export class CustomerRepository {
   /** The customer if it is related to the partner, its relationship row locked for this transaction (one writer per partner and customer). */
@@ -47,7 +51,9 @@ export class CustomerRepository {
     if (query.after) {
       qb.andWhere('pc.sortName >= :sortName AND (pc.sortName > :sortName OR pc.customerId > :customerId)', query.after);
     }
-    return qb.orderBy('pc.sortName').addOrderBy('pc.customerId').limit(query.limit).getMany() as Promise<RelatedCustomer[]>;
+    qb.orderBy('pc.sortName').addOrderBy('pc.customerId').limit(query.limit);
+    const shape = `page|${query.limit}|${query.after ? 'after' : ''}|${query.search ? 'search' : ''}|${query.status?.sql ?? ''}`;
+    return oneToOneRows(em, qb, shape, PAGE_ROOT, PAGE_JOINS) as Promise<RelatedCustomer[]>;
   }
 
   /** How many of the partner's customers the query's search and status let through (a search can only be counted). */
