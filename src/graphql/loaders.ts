@@ -17,7 +17,9 @@ function grouped<K, V>(argsOf: (key: K) => string, load: (keys: K[]) => Promise<
     const groups = new Map<string, number[]>();
     keys.forEach((key, index) => {
       const args = argsOf(key);
-      groups.set(args, [...(groups.get(args) ?? []), index]);
+      const group = groups.get(args);
+      if (group) group.push(index);
+      else groups.set(args, [index]);
     });
     const results = new Array<V>(keys.length);
     await Promise.all(

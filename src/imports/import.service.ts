@@ -215,7 +215,11 @@ export class ImportService {
     for (const c of file.customers) {
       for (const p of c.partnerIds) {
         if (storedRelationshipKeys.has(`${p}|${c.id}`)) summary.relationships.unchanged += 1;
-        else gained.set(p, [...(gained.get(p) ?? []), { id: c.id, companyName: c.companyName }]);
+        else {
+          let related = gained.get(p);
+          if (!related) gained.set(p, (related = []));
+          related.push({ id: c.id, companyName: c.companyName });
+        }
       }
     }
     for (const [partnerId, related] of gained) {
