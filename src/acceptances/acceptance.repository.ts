@@ -1,7 +1,7 @@
 import { type EntityManager, In, type SelectQueryBuilder } from 'typeorm';
 import type { AgreementType } from '../agreements/agreement.entity';
 import { Customer, PartnerCustomer } from '../customers/customer.entity';
-import { insertInChunks } from '../customers/customer.repository';
+import { insertRows } from '../shared/insert-rows';
 import { oneToOneRows } from '../shared/joined-rows';
 import { CurrentAcceptance } from '../status/current-acceptance.entity';
 import { Acceptance } from './acceptance.entity';
@@ -49,13 +49,13 @@ export class AcceptanceRepository {
   }
 
   insert(em: EntityManager, acceptances: readonly Acceptance[]): Promise<void> {
-    return insertInChunks(em, Acceptance, acceptances);
+    return insertRows(em, Acceptance, acceptances);
   }
 
   /** Creates or moves the pointers to the records statuses rest on. */
   async saveCurrent(em: EntityManager, rows: readonly CurrentAcceptance[], existing: ReadonlySet<string>): Promise<void> {
     const key = (r: CurrentAcceptance) => `${r.partnerId}\n${r.customerId}\n${r.agreementType}`;
-    await insertInChunks(em, CurrentAcceptance, rows.filter((r) => !existing.has(key(r))));
+    await insertRows(em, CurrentAcceptance, rows.filter((r) => !existing.has(key(r))));
     for (const row of rows.filter((r) => existing.has(key(r)))) {
       const { partnerId, customerId, agreementType, ...changes } = row;
       await em.update(CurrentAcceptance, { partnerId, customerId, agreementType }, changes);

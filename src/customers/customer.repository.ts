@@ -1,4 +1,5 @@
 import { type EntityManager, In, type SelectQueryBuilder } from 'typeorm';
+import { insertRows } from '../shared/insert-rows';
 import { oneToOneRows } from '../shared/joined-rows';
 import { forUpdate } from '../shared/locking';
 import { CurrentAcceptance } from '../status/current-acceptance.entity';
@@ -91,7 +92,7 @@ export class CustomerRepository {
   }
 
   insert(em: EntityManager, customers: readonly Customer[]): Promise<unknown> {
-    return insertInChunks(em, Customer, customers);
+    return insertRows(em, Customer, customers);
   }
 
   update(em: EntityManager, id: string, changes: Partial<Customer>): Promise<unknown> {
@@ -99,7 +100,7 @@ export class CustomerRepository {
   }
 
   relate(em: EntityManager, relationships: readonly PartnerCustomer[]): Promise<unknown> {
-    return insertInChunks(em, PartnerCustomer, relationships);
+    return insertRows(em, PartnerCustomer, relationships);
   }
 
   /** The customer's sort key in every relationship (its company name changed). */
@@ -123,9 +124,4 @@ export class CustomerRepository {
     if (query.search) qb.andWhere("c.searchText LIKE :term ESCAPE '!'", { term: `%${query.search.replace(/[!%_]/g, (ch) => `!${ch}`)}%` });
     return qb;
   }
-}
-
-/** Inserts rows a few hundred at a time: one statement per chunk, within the database's limit on parameters. */
-export async function insertInChunks<T extends object>(em: EntityManager, entity: new () => T, rows: readonly T[], size = 500): Promise<void> {
-  for (let i = 0; i < rows.length; i += size) await em.insert(entity, rows.slice(i, i + size) as never);
 }
