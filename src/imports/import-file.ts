@@ -151,7 +151,7 @@ export function parseImportFile(input: unknown, now: Date): Required<ImportFile>
       const method = oneOf(row.method, AcceptanceMethod, `${path}.method`);
       const scenario = row.scenario === undefined || row.scenario === null ? null : oneOf(row.scenario, AttestationScenario, `${path}.scenario`);
       if (method === AcceptanceMethod.ATTESTATION && !scenario) throw new ImportError(`${path}.scenario is required for an attestation.`);
-      if (method === AcceptanceMethod.CONFIRMATION && scenario) throw new ImportError(`${path}.scenario is for attestations only.`);
+      if (method !== AcceptanceMethod.ATTESTATION && scenario) throw new ImportError(`${path}.scenario is for attestations only.`);
       const recordedBy = row.recordedBy;
       if (!isObject(recordedBy)) throw new ImportError(`${path}.recordedBy must be { userId, role }.`);
       if (!isRole(recordedBy.role)) throw new ImportError(`${path}.recordedBy.role must be a Role, got ${JSON.stringify(recordedBy.role)}.`);
