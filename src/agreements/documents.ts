@@ -17,12 +17,13 @@ export function requireCountry(value: unknown, field: string): string {
 }
 
 /**
- * A well-formed BCP 47 language tag (`de-DE`), returned in its canonical
- * spelling (`en-us` becomes `en-US`), at most 35 characters. BAD_USER_INPUT otherwise.
+ * A well-formed BCP 47 language tag with an ISO 639 language (2 or 3 letters:
+ * `de-DE`, `fil-PH`), returned in its canonical spelling (`en-us` becomes
+ * `en-US`), at most 35 characters. BAD_USER_INPUT otherwise.
  */
 export function requireLanguage(value: unknown, field: string): string {
   const bad = () => badInput(field, `must be a BCP 47 language tag (en-US, de-DE), got ${JSON.stringify(value)}.`);
-  if (typeof value !== 'string' || value.length === 0 || value.length > 35 || !/^[A-Za-z0-9-]+$/.test(value)) throw bad();
+  if (typeof value !== 'string' || value.length === 0 || value.length > 35 || !/^[A-Za-z]{2,3}(-[A-Za-z0-9]+)*$/.test(value)) throw bad();
   try {
     return Intl.getCanonicalLocales(value)[0];
   } catch {

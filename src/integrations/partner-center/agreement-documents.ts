@@ -33,7 +33,7 @@ export function partnerCenterDocuments(services: Services) {
    * with the caller's partner was signed by the customer itself.
    */
   const directSignedStatus: RestHandler = async (_req, _body, caller, { params }, em) => {
-    const status = await services.customers.statusOfCustomer(em, caller, AgreementType.MICROSOFT_CUSTOMER_AGREEMENT, params.customerId, 'customerId');
+    const status = await services.customers.statusOfCustomer(em, caller, AgreementType.MICROSOFT_CUSTOMER_AGREEMENT, params.customerId, 'customer-tenant-id');
     return jsonResult(200, { isSigned: status.customerSigned });
   };
 
