@@ -226,6 +226,12 @@ describe.each(testDatabases())('agreement documents (%s)', (kind) => {
       expect((await isSigned('C-RESIGNED')).json()).toEqual({ isSigned: false });
     });
 
+    it('costs no statement beyond the status itself', async () => {
+      const page = (fields: string) => app.countStatements(() => app.gql(admin, `{ customers { nodes { id agreementStatus { ${fields} } } } }`));
+      await page('status');
+      expect(await page('status customerSigned')).toBe(await page('status'));
+    });
+
     it('answers 404 for a customer of another partner or none, as the other customer routes do, and 401 without a token', async () => {
       const foreign = await isSigned('C-FOREIGN');
       const unknown = await isSigned('C-NOBODY');
