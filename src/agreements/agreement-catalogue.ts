@@ -45,7 +45,8 @@ export class AgreementCatalogue {
 
   /** Versions and rules as the process knows them. */
   agreements(em: EntityManager): Promise<Agreements> {
-    const now = Date.now();
+    // The injected clock, so that the time a version takes to be seen is the clock's (and a test can move it).
+    const now = this.clock.now().getTime();
     if (this.known && this.known.until > now) return this.known.agreements;
     const agreements = this.read(em);
     // A failed read is not kept.
