@@ -79,7 +79,7 @@ describe.each(testDatabases())('agreementStatusChanged, end to end (%s)', (kind)
   });
 
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.dispose()));
+    await Promise.all(clients.splice(0).map(async (client) => client.dispose()));
   });
 
   afterAll(async () => {
