@@ -2,8 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { type Client, createClient } from 'graphql-ws';
 import { WebSocket } from 'ws';
+import { createDataSource } from '../../ormconfig';
+import { loadConfig } from '../../src/config';
+import { createServer } from '../../src/server';
+import { createLogger } from '../../src/shared/logger';
+import { Database } from '../../src/shared/unit-of-work';
 import { StatusEventType } from '../../src/status/status-event.entity';
-import { startApp, type TestApp } from '../helpers/app';
+import { startApp, TEST_SECRET, type TestApp } from '../helpers/app';
 import { testDatabases } from '../helpers/databases';
 import { customer, MCA_V1, offers, template } from '../helpers/fixtures';
 import { percentile, TEST_REDIS_URL, until } from '../helpers/live';
@@ -32,6 +37,30 @@ interface Watch {
   errors: unknown[];
   ended: Promise<{ error?: unknown }>;
   stop(): void;
+}
+
+/** Another server in this process, over an existing database, without REDIS_URL. */
+async function serverOver(databaseUrl: string): Promise<Pick<TestApp, 'url' | 'gql'> & { close(): Promise<void> }> {
+  const dataSource = createDataSource(databaseUrl);
+  await dataSource.initialize();
+  const server = await createServer({ config: loadConfig({ JWT_SECRET: TEST_SECRET, NODE_ENV: 'test' }), db: new Database(dataSource), logger: createLogger('silent') });
+  const { port } = await server.listen(0, '127.0.0.1');
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    async gql(token, query, variables) {
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: response.status, headers: response.headers, body: (await response.json()) as never };
+    },
+    async close() {
+      await server.close();
+      await dataSource.destroy();
+    },
+  };
 }
 
 /**
@@ -65,7 +94,7 @@ describe.each(testDatabases())('agreementStatusChanged, end to end (%s)', (kind)
       offers: offers(),
       agreements: [template(V2, 2, { effectiveDate: '2025-01-01' })],
       customers: [
-        ...['C-1', 'C-2', 'C-3', 'C-4', 'R-1', 'R-2', 'R-3'].map((id) => customer(id, { partnerIds: [partner] })),
+        ...['C-1', 'C-2', 'C-3', 'C-4', 'R-1', 'R-2', 'R-3', 'N-1', 'N-2'].map((id) => customer(id, { partnerIds: [partner] })),
         customer('S-1', { partnerIds: [partner, otherPartner] }),
         ...probes.map((id) => customer(id, { partnerIds: [partner, otherPartner] })),
         customer('O-1', { partnerIds: [otherPartner] }),
@@ -90,7 +119,7 @@ describe.each(testDatabases())('agreementStatusChanged, end to end (%s)', (kind)
   const wsUrl = (httpUrl: string) => `${httpUrl.replace(/^http/, 'ws')}/graphql`;
 
   /** Subscribes on the server at `httpUrl`; resolves once the server listens (its first `next` would be sent from then). */
-  async function watch(httpUrl: string, bearer: string, ids?: string[]): Promise<Watch> {
+  async function watch(httpUrl: string, bearer: string, ids?: string[], via: Pick<TestApp, 'gql'> = app): Promise<Watch> {
     const variables = ids ? { ids: [...ids, ...probes] } : {};
     const client = createClient({ url: wsUrl(httpUrl), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${bearer}` }, retryAttempts: 0 });
     clients.push(client);
@@ -119,29 +148,29 @@ describe.each(testDatabases())('agreementStatusChanged, end to end (%s)', (kind)
         },
       );
     });
-    await listening(bearer, probed, ended);
+    await listening(via, bearer, probed, ended);
     return { changes, arrivedAt, errors, ended, stop: () => stop() };
   }
 
   /**
    * graphql-ws tells the client nothing once a subscription listens: a probe
-   * customer of the caller's partner is confirmed until one of them comes
-   * through (a refused subscription ends instead).
+   * customer of the caller's partner is confirmed (on the server `via`) until
+   * one of them comes through (a refused subscription ends instead).
    */
-  async function listening(bearer: string, probed: string[], ended: Promise<unknown>): Promise<void> {
+  async function listening(via: Pick<TestApp, 'gql'>, bearer: string, probed: string[], ended: Promise<unknown>): Promise<void> {
     let done = false;
     void ended.then(() => (done = true));
     while (!done && probed.length === 0) {
       const used = probesUsed.get(bearer) ?? 0;
       probesUsed.set(bearer, used + 1);
-      await confirm(bearer, probes[used]);
+      await confirm(bearer, probes[used], undefined, via);
       const deadline = Date.now() + 500;
       while (!done && probed.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
 
-  const confirm = async (bearer: string, customerId: string, templateId?: string) => {
-    const { body } = await app.gql(bearer, CONFIRM, { input: { customerId, dateAgreed: '2026-01-05', ...(templateId ? { templateId } : {}) } });
+  const confirm = async (bearer: string, customerId: string, templateId?: string, via: Pick<TestApp, 'gql'> = app) => {
+    const { body } = await via.gql(bearer, CONFIRM, { input: { customerId, dateAgreed: '2026-01-05', ...(templateId ? { templateId } : {}) } });
     expect(body.errors).toBeUndefined();
   };
 
@@ -221,10 +250,23 @@ describe.each(testDatabases())('agreementStatusChanged, end to end (%s)', (kind)
     expect(b.changes.map((c) => [c.customer.id, c.previous, c.status.status])).toEqual([['R-1', 'NOT_ACCEPTED', 'OUTDATED']]);
   });
 
+  it('without REDIS_URL, sends a process\'s subscribers the changes that process commits only', async () => {
+    const alone = await serverOver(app.databaseUrl);
+    try {
+      const here = await watch(alone.url, token, undefined, alone);
+      await confirm(token, 'N-1');
+      await confirm(token, 'N-2', undefined, alone);
+      await until(() => here.changes.length === 1);
+      expect(here.changes.map((c) => c.customer.id)).toEqual(['N-2']);
+    } finally {
+      await alone.close();
+    }
+  });
+
   it('refuses a subscription sent over HTTP', async () => {
     const { status, body } = await app.gql(token, CHANGES);
     expect(status).toBe(400);
-    expect(body.errors?.[0].message).toMatch(/^Subscriptions are served over WebSocket/);
+    expect(body.errors?.[0]).toMatchObject({ message: expect.stringMatching(/^Subscriptions are served over WebSocket/), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
   });
 
   it(`delivers ${LATENCY_EVENTS} changes, each from its commit on one process to a subscriber of another (latency measured)`, async () => {
