@@ -1,4 +1,4 @@
-import { ConfigError } from '../config';
+import { ConfigError } from '../shared/config-error';
 
 /** Webhook and live-update settings, parsed once at start-up; a bad value stops it naming the variable. */
 export interface NotificationsConfig {
