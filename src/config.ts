@@ -1,3 +1,6 @@
+import { type NotificationsConfig, notificationsConfigFrom } from './notifications/notifications-config';
+import { ConfigError } from './shared/config-error';
+
 /**
  * The environment, parsed and validated once. Anything wrong stops start-up
  * with a message naming the variable.
@@ -34,6 +37,8 @@ export interface Config {
   /** How long the published agreement versions a process has read are kept. */
   agreementCacheMs: number;
   shutdown: { delayMs: number; timeoutMs: number };
+  /** Webhooks and live updates. */
+  notifications: NotificationsConfig;
 }
 
 /** A token bucket: `burst` requests at once, refilled at `perSecond`. */
@@ -60,7 +65,7 @@ export interface IdempotencyConfig {
   waitMs: number;
 }
 
-export class ConfigError extends Error {}
+export { ConfigError };
 
 /** Used only outside production when JWT_SECRET is unset, so that `npm start` and the CLI agree. */
 export const DEVELOPMENT_SECRET = 'mca-acceptance-api development secret: never use in production';
@@ -109,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ttlMs: positive(env, 'IDEMPOTENCY_TTL_HOURS', 24) * 3_600_000,
       waitMs: positive(env, 'IDEMPOTENCY_WAIT_SECONDS', 10) * 1000,
     },
+    notifications: notificationsConfigFrom(env, production),
   };
 }
 

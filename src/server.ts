@@ -107,6 +107,7 @@ export async function createServer(deps: ServerDeps): Promise<AppServer> {
   const stopPruning = services.idempotency.pruneRegularly(logger);
   const stopSweeping = services.audit.sweepRegularly();
   services.fanouts.runRegularly(FANOUT_POLL_MS);
+  services.webhooks.start();
 
   const server: AppServer = {
     http,
@@ -131,6 +132,7 @@ export async function createServer(deps: ServerDeps): Promise<AppServer> {
       http.closeAllConnections();
       await closed;
       await services.fanouts.stop();
+      await services.webhooks.stop();
       await services.audit.settled();
       await services.audit.chainAll().catch((error: unknown) => logger.error({ err: error }, 'chaining audit events failed'));
       await apollo.stop();

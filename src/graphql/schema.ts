@@ -15,6 +15,8 @@ import { CustomerConnection, CustomerResolver } from '../customers/customer.reso
 import { CustomerSubscriptionsResolver, OfferResolver, SubscriptionResolver } from '../orders/offer.resolver';
 import { OrderResolver } from '../orders/order.resolver';
 import { ViewerResolver } from '../auth/viewer.resolver';
+import { WebhookResolver } from '../notifications/webhook.resolver';
+import { WebhookDeliveryConnection } from '../notifications/webhook.types';
 import { DateTime } from '../shared/scalars';
 import { AgreementStatusResolver } from '../status/agreement-status.resolver';
 
@@ -55,6 +57,8 @@ export function buildSchema(): Promise<GraphQLSchema> {
         CustomerConnection.Resolver,
         AcceptanceConnection.Resolver,
         AuditEventConnection.Resolver,
+        WebhookResolver,
+        WebhookDeliveryConnection.Resolver,
       ],
       authChecker,
       scalarsMap: [{ type: Date, scalar: DateTime }],
