@@ -208,10 +208,10 @@ export class WebhookService {
 
   /** An endpoint's deliveries, newest first (the endpoint was found among the caller's partner's). */
   async deliveries(em: EntityManager, endpointId: string, args: DeliveryListArgs): Promise<Connection<WebhookDelivery>> {
-    const size = pageSize(args.first, 50, 500);
+    const size = pageSize(args.first ?? 50, 50, 500);
     const statuses = args.status && args.status.length > 0 ? [...new Set(args.status)] : null;
     let after: { createdAt: Date; id: string } | null = null;
-    if (args.after !== null) {
+    if (args.after !== null && args.after !== undefined) {
       const [at, id] = decodeCursor(args.after, ['instant', 'string']) as [string, string];
       after = { createdAt: new Date(at), id };
     }
