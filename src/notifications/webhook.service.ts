@@ -108,6 +108,10 @@ export class WebhookService {
   private readonly concurrency: number;
   private started = false;
   private again = false;
+  /** Whether events may wait to be dispatched (one was committed, or the poll came round). */
+  private eventsWaiting = true;
+  /** Outcomes of attempts not yet recorded: recorded together, in one transaction, before the next claim. */
+  private outcomes: { id: string; outcome: AttemptOutcome }[] = [];
   private pumping: Promise<void> | null = null;
   private readonly sending = new Set<Promise<void>>();
   private timers: NodeJS.Timeout[] = [];
@@ -275,7 +279,7 @@ export class WebhookService {
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.timers = [setInterval(() => this.nudge(), this.pollMs).unref(), setInterval(() => void this.pruneLogged(), PRUNE_EVERY_MS).unref()];
+    this.timers = [setInterval(() => this.nudge(true), this.pollMs).unref(), setInterval(() => void this.pruneLogged(), PRUNE_EVERY_MS).unref()];
     void this.ensureLeases()
       .catch((error: unknown) => this.logger.warn({ err: error }, 'webhook job leases could not be prepared'))
       .finally(() => this.nudge());
@@ -288,11 +292,13 @@ export class WebhookService {
     this.timers = [];
     await this.pumping;
     await Promise.all([...this.sending]);
+    await this.record().catch((error: unknown) => this.logger.error({ err: error }, 'recording webhook attempts failed'));
   }
 
-  /** Looks for work now (events just committed, a delivery just recorded); a no-op unless started. */
-  nudge(): void {
+  /** Looks for work now (`events`: events were just committed; else an attempt ended); a no-op unless started. */
+  nudge(events = true): void {
     if (!this.started) return;
+    if (events) this.eventsWaiting = true;
     this.again = true;
     if (this.pumping) return;
     this.pumping = (async () => {
@@ -309,16 +315,20 @@ export class WebhookService {
     })();
   }
 
-  /** Turns every undispatched event into deliveries, then claims and starts sending what is due. */
+  /** Records the attempts that ended, turns every undispatched event into deliveries, then claims and starts sending what is due. */
   private async round(): Promise<void> {
-    while ((await this.dispatch()) === DISPATCH_BATCH) await nextTurn();
+    await this.record();
+    if (this.eventsWaiting) {
+      this.eventsWaiting = false;
+      while ((await this.dispatch()) === DISPATCH_BATCH) await nextTurn();
+    }
     while (this.started && this.sending.size < this.concurrency) {
       const claimed = await this.claim(this.concurrency - this.sending.size);
       if (claimed.length === 0) break;
       for (const job of claimed) {
         const sent: Promise<void> = this.attempt(job).finally(() => {
           this.sending.delete(sent);
-          this.nudge();
+          this.nudge(false);
         });
         this.sending.add(sent);
       }
@@ -382,11 +392,25 @@ export class WebhookService {
         'webhook attempt failed',
       );
     }
+    this.outcomes.push({ id: delivery.id, outcome });
+  }
+
+  /**
+   * Records the outcomes of the attempts that ended, in one transaction. Until
+   * then each delivery stays claimed (its lease); should recording fail for
+   * longer than that, it is sent again: twice rather than never.
+   */
+  private async record(): Promise<void> {
+    if (this.outcomes.length === 0) return;
+    const outcomes = this.outcomes;
+    this.outcomes = [];
     try {
-      await this.db.write((em) => this.webhooks.recordAttempt(em, delivery.id, outcome));
+      await this.db.write(async (em) => {
+        for (const { id, outcome } of outcomes) await this.webhooks.recordAttempt(em, id, outcome);
+      });
     } catch (error) {
-      // The lease runs out and the delivery is sent again: twice rather than never.
-      this.logger.error({ err: error, deliveryId: delivery.id }, 'recording a webhook attempt failed');
+      this.outcomes.unshift(...outcomes);
+      throw error;
     }
   }
 

@@ -83,7 +83,10 @@ describe.each(testDatabases())('webhooks from several server processes (%s)', (k
 
     // 500 acceptances, half through each process, eight at a time: 1,000 events.
     await inParallel(customers, 8, async (customerId, i) => {
-      await post((i % 2 ? b : a).url, token, CONFIRM, { input: { customerId, dateAgreed: '2026-01-05' } });
+      const server = i % 2 ? b : a;
+      await post(server.url, token, CONFIRM, { input: { customerId, dateAgreed: '2026-01-05' } }).catch((error: Error) => {
+        throw new Error(`${error.message}\n${server.output().split('\n').filter((line) => line.includes('"level":50')).slice(-3).join('\n')}`);
+      });
     });
     await until(() => receiver.received.length >= 1000, 180_000);
     // Time for a second (duplicate) sending to show up, were there one.
