@@ -228,9 +228,13 @@ export class WebhookRepository {
     await em.insert(JobLease, { name, holder: '', until: new Date(0) });
   }
 
-  /** Waits for, and holds until the transaction ends, a job's lease row: runs of the job take turns. */
+  /**
+   * Waits for, and holds until the transaction ends, a job's lease row: runs of
+   * the job take turns. A row not there yet is made (and held, as its writer).
+   */
   async lockLease(em: EntityManager, name: string): Promise<void> {
-    await forUpdate(em.createQueryBuilder(JobLease, 'l').where('l.name = :name', { name })).getOne();
+    const row = await forUpdate(em.createQueryBuilder(JobLease, 'l').where('l.name = :name', { name })).getOne();
+    if (!row) await em.insert(JobLease, { name, holder: '', until: new Date(0) });
   }
 
   /** Takes the job's lease until `until` when it is free (ran out) or already this holder's; true when taken. */

@@ -343,8 +343,10 @@ export class WebhookService {
    */
   dispatch(): Promise<number> {
     return this.db.write(async (em) => {
+      // Dispatchers take turns (this lock, taken before the first read, so that the read sees what the previous one did);
+      // events are read without locks, so that no transaction recording events waits for a dispatcher.
       await this.webhooks.lockLease(em, DISPATCH_JOB);
-      const events = await this.events.claimUndispatched(em, DISPATCH_BATCH);
+      const events = await this.events.undispatched(em, DISPATCH_BATCH);
       if (events.length === 0) return 0;
       const endpoints = await this.webhooks.enabledEndpointsOf(em, [...new Set(events.map((e) => e.partnerId))]);
       const now = this.clock.now();

@@ -15,6 +15,9 @@ const ALL_EVENTS = ['ACCEPTANCE_RECORDED', 'AGREEMENT_STATUS_CHANGED', 'AGREEMEN
 /** Server processes outside production, so that they may deliver to a receiver on this machine. */
 const LOCAL_DELIVERY = { NODE_ENV: 'test', WEBHOOK_ALLOW_LOCAL_DESTINATIONS: 'true', RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_BURST: '100000' };
 
+/** Starting a process takes longer on a busy machine. */
+const STARTUP_MS = 60_000;
+
 const range = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
 const customerOf = (request: ReceivedRequest) => (JSON.parse(request.body) as { data: { customerId: string } }).data.customerId;
 const typeOf = (request: ReceivedRequest) => (JSON.parse(request.body) as { type: string }).type;
@@ -64,9 +67,9 @@ describe.each(testDatabases())('webhooks from several server processes (%s)', (k
   });
 
   it('delivers each of 1,000 events exactly once, in order per customer, with two processes sharing the work', async () => {
-    const a = await startServerProcess(scratch.url, LOCAL_DELIVERY);
+    const a = await startServerProcess(scratch.url, LOCAL_DELIVERY, [], STARTUP_MS);
     servers.push(a);
-    const b = await startServerProcess(scratch.url, LOCAL_DELIVERY);
+    const b = await startServerProcess(scratch.url, LOCAL_DELIVERY, [], STARTUP_MS);
     servers.push(b);
     const { createWebhookEndpoint } = await post(a.url, token, CREATE, { input: { url: `${receiver.origin}/hooks`, events: ALL_EVENTS } });
     const secret = createWebhookEndpoint.secret as string;
@@ -111,7 +114,7 @@ describe.each(testDatabases())('webhooks from several server processes (%s)', (k
   it('sends again after a restart what a process sent but was killed before recording: a duplicate, never a loss', async () => {
     await Promise.all(servers.splice(0).map((s) => s.stop()));
     const env = { ...LOCAL_DELIVERY, WEBHOOK_TIMEOUT_SECONDS: '2' };
-    const victim = await startServerProcess(scratch.url, env);
+    const victim = await startServerProcess(scratch.url, env, [], STARTUP_MS);
     const before = receiver.received.length;
     let first = true;
     receiver.answerWith(() => {
@@ -129,7 +132,7 @@ describe.each(testDatabases())('webhooks from several server processes (%s)', (k
     );
     expect(held).toEqual({ status: 'PENDING', attempts: 0 });
 
-    const restarted = await startServerProcess(scratch.url, env);
+    const restarted = await startServerProcess(scratch.url, env, [], STARTUP_MS);
     servers.push(restarted);
     // The claim's lease (two attempts' time and a margin) runs out, and the restarted process sends it again.
     await until(() => receiver.received.length >= before + 3, 30_000);
