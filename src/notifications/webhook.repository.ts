@@ -118,10 +118,11 @@ export class WebhookRepository {
    * candidates are read first; then those still free are locked, skipping
    * rows another process is claiming (FOR UPDATE SKIP LOCKED), and held until
    * `leaseUntil`: a process that stops before recording the outcome lets them
-   * go again then (sent twice rather than never).
+   * go again then (sent twice rather than never). `busy`: deliveries this
+   * process is sending or has not recorded yet, never claimed again by it.
    */
-  async claimDue(em: EntityManager, now: Date, leaseUntil: Date, limit: number): Promise<WebhookDeliveryRecord[]> {
-    const candidates = await em
+  async claimDue(em: EntityManager, now: Date, leaseUntil: Date, limit: number, busy: readonly string[] = []): Promise<WebhookDeliveryRecord[]> {
+    const query = em
       .createQueryBuilder(WebhookDeliveryRecord, 'd')
       .select('d.id', 'id')
       .innerJoin(WebhookEndpointRecord, 'w', 'w.id = d.endpointId AND w.enabled = 1')
@@ -133,8 +134,9 @@ export class WebhookRepository {
       )
       .orderBy('d.nextAttemptAt')
       .addOrderBy('d.eventPosition')
-      .limit(limit)
-      .getRawMany<{ id: string }>();
+      .limit(limit);
+    if (busy.length > 0) query.andWhere('d.id NOT IN (:...busy)', { busy });
+    const candidates = await query.getRawMany<{ id: string }>();
     if (candidates.length === 0) return [];
     const claimed = await forUpdate(
       em

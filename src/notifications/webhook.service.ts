@@ -112,6 +112,8 @@ export class WebhookService {
   private eventsWaiting = true;
   /** Outcomes of attempts not yet recorded: recorded together, in one transaction, before the next claim. */
   private outcomes: { id: string; outcome: AttemptOutcome }[] = [];
+  /** Deliveries this process claimed and has not recorded yet: it does not claim them again meanwhile. */
+  private readonly busy = new Set<string>();
   private pumping: Promise<void> | null = null;
   private readonly sending = new Set<Promise<void>>();
   private timers: NodeJS.Timeout[] = [];
@@ -326,6 +328,7 @@ export class WebhookService {
       const claimed = await this.claim(this.concurrency - this.sending.size);
       if (claimed.length === 0) break;
       for (const job of claimed) {
+        this.busy.add(job.delivery.id);
         const sent: Promise<void> = this.attempt(job).finally(() => {
           this.sending.delete(sent);
           this.nudge(false);
@@ -367,7 +370,7 @@ export class WebhookService {
       const now = this.clock.now();
       // Held for two attempts' time and a margin; recording the outcome lets it go sooner.
       const leaseUntil = new Date(now.getTime() + 2 * this.config.timeoutMs + 5000);
-      const deliveries = await this.webhooks.claimDue(em, now, leaseUntil, limit);
+      const deliveries = await this.webhooks.claimDue(em, now, leaseUntil, limit, [...this.busy]);
       if (deliveries.length === 0) return [];
       const endpoints = new Map((await this.webhooks.endpointsByIds(em, [...new Set(deliveries.map((d) => d.endpointId))])).map((e) => [e.id, e]));
       const events = new Map((await this.webhooks.eventsByIds(em, [...new Set(deliveries.map((d) => d.eventId))])).map((e) => [e.id, e]));
@@ -410,6 +413,7 @@ export class WebhookService {
       await this.db.write(async (em) => {
         for (const { id, outcome } of outcomes) await this.webhooks.recordAttempt(em, id, outcome);
       });
+      for (const { id } of outcomes) this.busy.delete(id);
     } catch (error) {
       this.outcomes.unshift(...outcomes);
       throw error;
