@@ -37,7 +37,7 @@ export interface Config {
   /** How long the published agreement versions a process has read are kept. */
   agreementCacheMs: number;
   shutdown: { delayMs: number; timeoutMs: number };
-  /** REDIS_URL and the webhook settings. */
+  /** Webhooks and live updates (REDIS_URL). */
   notifications: NotificationsConfig;
 }
 
@@ -110,11 +110,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       burst: positive(env, 'RATE_LIMIT_UNAUTHENTICATED_BURST', 20),
     },
     corsOrigins: corsOrigins(env.CORS_ORIGINS),
-    notifications: notificationsConfigFrom(env, production),
     idempotency: {
       ttlMs: positive(env, 'IDEMPOTENCY_TTL_HOURS', 24) * 3_600_000,
       waitMs: positive(env, 'IDEMPOTENCY_WAIT_SECONDS', 10) * 1000,
     },
+    notifications: notificationsConfigFrom(env, production),
   };
 }
 

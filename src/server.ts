@@ -126,6 +126,7 @@ export async function createServer(deps: ServerDeps): Promise<AppServer> {
   const stopPruning = services.idempotency.pruneRegularly(logger);
   const stopSweeping = services.audit.sweepRegularly();
   services.fanouts.runRegularly(FANOUT_POLL_MS);
+  services.webhooks.start();
 
   const server: AppServer = {
     http,
@@ -151,6 +152,7 @@ export async function createServer(deps: ServerDeps): Promise<AppServer> {
       http.closeAllConnections();
       await closed;
       await services.fanouts.stop();
+      await services.webhooks.stop();
       await liveUpdates.close();
       await services.audit.settled();
       await services.audit.chainAll().catch((error: unknown) => logger.error({ err: error }, 'chaining audit events failed'));

@@ -26,6 +26,7 @@ export enum Operation {
   CHANGE_SEAT_COUNT = 'CHANGE_SEAT_COUNT',
   READ_ACCEPTANCES = 'READ_ACCEPTANCES',
   READ_AUDIT = 'READ_AUDIT',
+  MANAGE_WEBHOOKS = 'MANAGE_WEBHOOKS',
 }
 
 export interface AccessRule {
@@ -59,6 +60,11 @@ export const ACCESS: Readonly<Record<Operation, AccessRule>> = {
     roles: [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT],
     partnerTypes: ALL_PARTNERS,
     description: 'read the audit trail',
+  },
+  [Operation.MANAGE_WEBHOOKS]: {
+    roles: [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT],
+    partnerTypes: ALL_PARTNERS,
+    description: 'manage webhook endpoints',
   },
 };
 

@@ -16,6 +16,8 @@ import { CustomerSubscriptionsResolver, OfferResolver, SubscriptionResolver } fr
 import { OrderResolver } from '../orders/order.resolver';
 import { ViewerResolver } from '../auth/viewer.resolver';
 import { AgreementStatusChangeResolver } from '../notifications/status-change.resolver';
+import { WebhookResolver } from '../notifications/webhook.resolver';
+import { WebhookDeliveryConnection } from '../notifications/webhook.types';
 import { DateTime } from '../shared/scalars';
 import { AgreementStatusResolver } from '../status/agreement-status.resolver';
 
@@ -67,6 +69,8 @@ export function buildSchema(): Promise<GraphQLSchema> {
         AcceptanceConnection.Resolver,
         AuditEventConnection.Resolver,
         AgreementStatusChangeResolver,
+        WebhookResolver,
+        WebhookDeliveryConnection.Resolver,
       ],
       pubSub: noTopics,
       authChecker,
