@@ -8,7 +8,7 @@ import { DomainError, ErrorCode } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import { type Connection, connectionOf, decodeCursor, encodeCursor, MAX_PAGE_SIZE, pageSize } from '../shared/pagination';
 import { currentRequestScope } from '../shared/request-scope';
-import type { Database } from '../shared/unit-of-work';
+import { type Database, unitBrokenBy } from '../shared/unit-of-work';
 import { isId, requireId } from '../shared/validation';
 import { type AuditEvent, AuditOutcome } from './audit-event';
 import type { ChainedAuditEvent, PendingAuditEvent } from './audit.entities';
@@ -80,7 +80,8 @@ export class AuditTrail {
         return result;
       });
     } catch (error) {
-      await this.refused(em, caller, operation, subject, error);
+      // A unit of work the database rolled back (a deadlock) runs again as a whole: nothing can be recorded in it.
+      if (!unitBrokenBy(em)) await this.refused(em, caller, operation, subject, error);
       throw error;
     }
   }

@@ -1,5 +1,6 @@
-import type { Logger } from 'typeorm';
+import type { Logger, QueryRunner } from 'typeorm';
 import { currentRequestScope } from './request-scope';
+import { noteFailedStatement } from './unit-of-work';
 
 let total = 0;
 let forRequests = 0;
@@ -30,7 +31,10 @@ export class StatementCounter implements Logger {
   logQuery(): void {
     countStatement();
   }
-  logQueryError(): void {}
+  /** A statement that broke its transaction (a deadlock) marks the unit of work it belongs to. */
+  logQueryError(error: string | Error, _query: string, _parameters?: unknown[], queryRunner?: QueryRunner): void {
+    if (queryRunner && typeof error !== 'string') noteFailedStatement(queryRunner, error);
+  }
   logQuerySlow(): void {}
   logSchemaBuild(): void {}
   logMigration(): void {}

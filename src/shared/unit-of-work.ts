@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { ServiceUnavailableError } from './errors';
 
 export type Dialect = 'mysql' | 'sqlite';
@@ -47,6 +47,24 @@ export function isUniqueViolation(error: unknown): boolean {
 
 /** Whether an error ends the unit of work as a whole: the database stopped answering, or MySQL rolled the transaction back (deadlock). */
 export const breaksTheUnit = (error: unknown): boolean => isUnavailable(error) || RETRYABLE.has(codeOf(error) ?? '');
+
+/**
+ * The transactions a statement broke (MySQL rolled them back: a deadlock, a
+ * lock wait timeout), by query runner, with that statement's error. Whatever
+ * caught the error (GraphQL answers a resolver's error in the response), the
+ * unit of work runs again or fails as a whole: committing what is left would
+ * release a savepoint that is gone, and a statement sent after the rollback
+ * would commit on its own.
+ */
+const brokenUnits = new WeakMap<QueryRunner, unknown>();
+
+/** Called for every statement that fails (the data source's logger). */
+export function noteFailedStatement(queryRunner: QueryRunner, error: unknown): void {
+  if (RETRYABLE.has(codeOf(error) ?? '') && !brokenUnits.has(queryRunner)) brokenUnits.set(queryRunner, error);
+}
+
+/** The error that broke the unit of work of `em`, if a statement did. */
+export const unitBrokenBy = (em: EntityManager): unknown => (em.queryRunner ? brokenUnits.get(em.queryRunner) : undefined);
 
 /** "The database is not answering" as SERVICE_UNAVAILABLE (HTTP 503); anything else as it is. */
 export const unavailableOr = (error: unknown): unknown => (isUnavailable(error) ? new ServiceUnavailableError() : error);
@@ -100,7 +118,10 @@ export class Database {
         this.committed.set(em.queryRunner!, after);
         this.units.writing += 1;
         try {
-          return await work(em);
+          const result = await work(em);
+          const broken = unitBrokenBy(em);
+          if (broken) throw broken;
+          return result;
         } finally {
           this.units.writing -= 1;
         }
