@@ -9,12 +9,14 @@ import { CalendarDate, DateTime } from '../shared/scalars';
 export enum AcceptanceMethod {
   CONFIRMATION = 'CONFIRMATION',
   ATTESTATION = 'ATTESTATION',
+  CUSTOMER_SIGNED = 'CUSTOMER_SIGNED',
 }
 registerEnumType(AcceptanceMethod, {
   name: 'AcceptanceMethod',
   valuesConfig: {
     CONFIRMATION: { description: 'The partner confirms that the customer accepted.' },
     ATTESTATION: { description: "The partner attests acceptance on the customer's behalf." },
+    CUSTOMER_SIGNED: { description: "The customer's signatory accepted on the signing page." },
   },
 });
 
@@ -23,8 +25,13 @@ export enum AcceptanceChannel {
   EXISTING_CUSTOMER = 'EXISTING_CUSTOMER',
   NEW_ORDER = 'NEW_ORDER',
   IMPORT = 'IMPORT',
+  SIGNING_LINK = 'SIGNING_LINK',
 }
-registerEnumType(AcceptanceChannel, { name: 'AcceptanceChannel', description: 'Where a confirmation was captured.' });
+registerEnumType(AcceptanceChannel, {
+  name: 'AcceptanceChannel',
+  description: 'Where a confirmation was captured.',
+  valuesConfig: { SIGNING_LINK: { description: 'Recorded from an acceptance request.' } },
+});
 
 export enum AttestationScenario {
   EXISTING_PARTNER_NEW_PURCHASE = 'EXISTING_PARTNER_NEW_PURCHASE',
