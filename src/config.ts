@@ -1,3 +1,5 @@
+import { ConfigError } from './shared/config-error';
+import { type SigningConfig, signingConfigFrom } from './signing/signing-config';
 /**
  * The environment, parsed and validated once. Anything wrong stops start-up
  * with a message naming the variable.
@@ -34,6 +36,8 @@ export interface Config {
   /** How long the published agreement versions a process has read are kept. */
   agreementCacheMs: number;
   shutdown: { delayMs: number; timeoutMs: number };
+  /** The signing page and its e-mail: SIGNING_BASE_URL, SIGNING_SECRET, SMTP_URL, MAIL_FROM, SIGNING_RATE_LIMIT_*. */
+  signing: SigningConfig;
 }
 
 /** A token bucket: `burst` requests at once, refilled at `perSecond`. */
@@ -60,7 +64,7 @@ export interface IdempotencyConfig {
   waitMs: number;
 }
 
-export class ConfigError extends Error {}
+export { ConfigError } from './shared/config-error';
 
 /** Used only outside production when JWT_SECRET is unset, so that `npm start` and the CLI agree. */
 export const DEVELOPMENT_SECRET = 'mca-acceptance-api development secret: never use in production';
@@ -76,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === 'production';
   return {
     production,
+    signing: signingConfigFrom(env),
     databaseUrl: databaseUrlFrom(env),
     port: port(env.PORT),
     host: nonEmpty(env.HOST) ?? '127.0.0.1',

@@ -29,6 +29,7 @@ import { requestLog } from './http/request-log';
 import { router } from './http/router';
 import { restEndpoint } from './integrations/rest';
 import { createServices, type Services } from './services';
+import { createSigningHandler } from './signing/signing-handler';
 import { type Clock, systemClock } from './shared/clock';
 import { ErrorCode, UnauthenticatedError } from './shared/errors';
 import type { Logger } from './shared/logger';
@@ -83,6 +84,7 @@ export async function createServer(deps: ServerDeps): Promise<AppServer> {
       res.end(await metrics.registry.metrics());
     },
     crossOrigin: crossOrigin(config.corsOrigins),
+    signing: createSigningHandler({ port: services.acceptanceRequests, config: config.signing, clock: deps.clock, logger }),
   });
   const handle = requestLog(logger, metrics, (req, res, scope) =>
     route(req, res, scope).catch((error: unknown) => {
@@ -131,6 +133,8 @@ export async function createServer(deps: ServerDeps): Promise<AppServer> {
       http.closeAllConnections();
       await closed;
       await services.fanouts.stop();
+      await services.signingMailer?.settled();
+      services.signingMailer?.stop();
       await services.audit.settled();
       await services.audit.chainAll().catch((error: unknown) => logger.error({ err: error }, 'chaining audit events failed'));
       await apollo.stop();

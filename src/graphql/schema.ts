@@ -17,6 +17,12 @@ import { OrderResolver } from '../orders/order.resolver';
 import { ViewerResolver } from '../auth/viewer.resolver';
 import { DateTime } from '../shared/scalars';
 import { AgreementStatusResolver } from '../status/agreement-status.resolver';
+import {
+  AcceptanceRequestConnection,
+  AcceptanceRequestResolver,
+  CustomerAcceptanceRequestsResolver,
+  OpenRequestResolver,
+} from '../signing/acceptance-request.resolver';
 
 /** `@auth(requires: [Role!]!)`: printed on guarded fields from the role table. */
 function authDirective(schema: GraphQLSchema): GraphQLDirective {
@@ -55,6 +61,10 @@ export function buildSchema(): Promise<GraphQLSchema> {
         CustomerConnection.Resolver,
         AcceptanceConnection.Resolver,
         AuditEventConnection.Resolver,
+        AcceptanceRequestResolver,
+        CustomerAcceptanceRequestsResolver,
+        OpenRequestResolver,
+        AcceptanceRequestConnection.Resolver,
       ],
       authChecker,
       scalarsMap: [{ type: Date, scalar: DateTime }],

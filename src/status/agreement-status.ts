@@ -27,6 +27,9 @@ export class AgreementStatus {
 
   /** The current acceptance's id, for the guarded `acceptance` field; null where the status rests on none. */
   acceptanceId!: string | null;
+
+  /** The customer it is the status of (for `openRequest`). */
+  customerId?: string;
 }
 
 /** The status of one customer from its current acceptance (or none) and what every status of the type rests on today. */
@@ -35,6 +38,7 @@ export function agreementStatusOf(
   cloud: CloudInstance,
   current: (Standing & { acceptanceId: string }) | null,
   basis: StatusBasis,
+  customerId?: string,
 ): AgreementStatus {
   const { status, outdatedFrom } = statusOf(cloud, current, basis);
   return {
@@ -43,5 +47,6 @@ export function agreementStatusOf(
     canTransact: canTransact(status),
     outdatedFrom,
     acceptanceId: status === AgreementStatusCode.NOT_APPLICABLE ? null : (current?.acceptanceId ?? null),
+    customerId,
   };
 }
