@@ -80,7 +80,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === 'production';
   return {
     production,
-    signing: signingConfigFrom(env),
     databaseUrl: databaseUrlFrom(env),
     port: port(env.PORT),
     host: nonEmpty(env.HOST) ?? '127.0.0.1',
@@ -114,6 +113,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ttlMs: positive(env, 'IDEMPOTENCY_TTL_HOURS', 24) * 3_600_000,
       waitMs: positive(env, 'IDEMPOTENCY_WAIT_SECONDS', 10) * 1000,
     },
+    // Last: the settings it builds on (PORT) are checked, and named, first.
+    signing: signingConfigFrom(env),
   };
 }
 

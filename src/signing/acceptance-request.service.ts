@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { type Acceptance, AcceptanceChannel, AcceptanceMethod } from '../acceptances/acceptance.entity';
 import { type AcceptanceService, requireAgreementApplies } from '../acceptances/acceptance.service';
@@ -25,7 +25,7 @@ import type { SigningConfig } from './signing-config';
 import type { SigningMailer } from './signing-mailer';
 import type { AcceptEvidence, AnswerEvidence, SigningPort, SigningRequestView } from './signing-port';
 import { viewOf } from './signing-view';
-import { newSigningToken, signingUrl } from './signing-token';
+import { hashSigningToken, newSigningToken, signingUrl } from './signing-token';
 
 const { PENDING, SIGNED, FINALIZED, DECLINED, CANCELLED } = AcceptanceRequestStatus;
 
@@ -193,6 +193,62 @@ export class AcceptanceRequestService implements SigningPort {
     const newest = new Map<string, AcceptanceRequest>();
     for (const row of rows) if (!newest.has(row.customerId)) newest.set(row.customerId, row);
     return customerIds.map((id) => newest.get(id) ?? null);
+  }
+
+  /**
+   * The demo data's pending request (`npm run cli -- demo`, `npm start` on an empty
+   * embedded database): its link's token is derived from the signing secret, so
+   * that `npm start` can print the link each time without the token being stored.
+   * Added once; a request with its id is left as it is.
+   */
+  async addDemoRequest(demo: { id: string; partnerId: string; customerId: string; userId: string }): Promise<void> {
+    await this.db.write(async (em) => {
+      if (await this.requests.ofPartner(em, demo.partnerId, demo.id)) return;
+      const customer = await this.customers.lockRelated(em, demo.partnerId, demo.customerId);
+      if (!customer) return;
+      const template = templateToAccept((await this.catalogue.current(em)).templates, null, 'templateId', this.catalogue.today());
+      const now = this.clock.now();
+      await this.requests.insert(
+        em,
+        Object.assign(new AcceptanceRequest(), {
+          id: demo.id,
+          partnerId: demo.partnerId,
+          customerId: demo.customerId,
+          templateId: template.templateId,
+          agreementType: template.type,
+          signatory: customer.primaryContact,
+          country: 'DE',
+          language: 'de-DE',
+          status: PENDING,
+          finalize: FinalizeMode.AUTOMATIC,
+          documentUri: documentToShow(template, 'DE', 'de-DE').displayUri,
+          tokenHash: hashSigningToken(this.demoToken()),
+          expiresAt: new Date(now.getTime() + MAX_EXPIRY_MINUTES * 60_000),
+          createdAt: now,
+          createdBy: { userId: demo.userId, role: 'ADMIN_AGENT' as Role },
+          answeredAt: null,
+          declineReason: null,
+          dateAgreed: null,
+          evidenceDocumentUri: null,
+          evidenceTypedName: null,
+          evidenceClientAddressHash: null,
+          evidenceUserAgent: null,
+          acceptanceId: null,
+          emailRequested: false,
+          emailSentAt: null,
+          emailAttempts: 0,
+        }),
+      );
+    });
+  }
+
+  /** The demo request's link on this server. */
+  demoSigningUrl(): string {
+    return signingUrl(this.signing.baseUrl, this.demoToken());
+  }
+
+  private demoToken(): string {
+    return createHmac('sha256', this.signing.secret).update('demo acceptance request').digest('base64url');
   }
 
   /** The status as callers see it now. */
