@@ -10,6 +10,7 @@ import { CurrentAcceptanceFacts1764400000000 } from './1764400000000-CurrentAcce
 import { ReacceptanceRules1764600000000 } from './1764600000000-ReacceptanceRules';
 import { Notifications1764600000100 } from './1764600000100-Notifications';
 import { AcceptanceRequests1764700000000 } from './1764700000000-AcceptanceRequests';
+import { AgreementDocuments1764700000100 } from './1764700000100-AgreementDocuments';
 
 /** Every migration, oldest first. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   ReacceptanceRules1764600000000,
   Notifications1764600000100,
   AcceptanceRequests1764700000000,
+  AgreementDocuments1764700000100,
 ];

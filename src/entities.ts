@@ -1,4 +1,5 @@
 import { Acceptance } from './acceptances/acceptance.entity';
+import { AgreementDocument } from './agreements/agreement-document.entity';
 import { AgreementTemplate } from './agreements/agreement.entity';
 import { ReacceptanceRule } from './agreements/reacceptance-rule.entity';
 import { AuditChainHead, ChainedAuditEvent, PendingAuditEvent } from './audit/audit.entities';
@@ -21,6 +22,7 @@ export const entities = (database: 'mysql' | 'sqlite') => [
   PartnerCustomer,
   AgreementTemplate,
   ReacceptanceRule,
+  AgreementDocument,
   Offer,
   Subscription,
   Order,

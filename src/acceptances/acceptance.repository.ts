@@ -1,7 +1,8 @@
 import { type EntityManager, In, type SelectQueryBuilder } from 'typeorm';
 import type { AgreementType } from '../agreements/agreement.entity';
 import { Customer, PartnerCustomer } from '../customers/customer.entity';
-import { insertInChunks } from '../customers/customer.repository';
+import { insertRows } from '../shared/insert-rows';
+import { oneToOneRows } from '../shared/joined-rows';
 import { CurrentAcceptance } from '../status/current-acceptance.entity';
 import { Acceptance } from './acceptance.entity';
 
@@ -18,6 +19,12 @@ export interface HistoryPage {
 }
 
 /** A customer as `customer(id)` reads it: with its current acceptance of one type, and that record. */
+const WITH_CURRENT = {
+  customer: { alias: 'c', entity: Customer },
+  current: { alias: 'ca', entity: CurrentAcceptance },
+  acceptance: { alias: 'a', entity: Acceptance },
+};
+
 export type CustomerWithCurrent = PartnerCustomer & { customer: Customer; current: CurrentAcceptance | null; acceptance: Acceptance | null };
 
 /** Acceptance records, append-only, and the pointer to the one each status rests on. */
@@ -42,13 +49,13 @@ export class AcceptanceRepository {
   }
 
   insert(em: EntityManager, acceptances: readonly Acceptance[]): Promise<void> {
-    return insertInChunks(em, Acceptance, acceptances);
+    return insertRows(em, Acceptance, acceptances);
   }
 
   /** Creates or moves the pointers to the records statuses rest on. */
   async saveCurrent(em: EntityManager, rows: readonly CurrentAcceptance[], existing: ReadonlySet<string>): Promise<void> {
     const key = (r: CurrentAcceptance) => `${r.partnerId}\n${r.customerId}\n${r.agreementType}`;
-    await insertInChunks(em, CurrentAcceptance, rows.filter((r) => !existing.has(key(r))));
+    await insertRows(em, CurrentAcceptance, rows.filter((r) => !existing.has(key(r))));
     for (const row of rows.filter((r) => existing.has(key(r)))) {
       const { partnerId, customerId, agreementType, ...changes } = row;
       await em.update(CurrentAcceptance, { partnerId, customerId, agreementType }, changes);
@@ -134,7 +141,7 @@ export class AcceptanceRepository {
   /** The partner's customers among `ids`, each with its current acceptance of one type and that record: one statement. */
   customersWithCurrent(em: EntityManager, partnerId: string, agreementType: string, ids: readonly string[]): Promise<CustomerWithCurrent[]> {
     if (ids.length === 0) return Promise.resolve([]);
-    return em
+    const qb = em
       .createQueryBuilder(PartnerCustomer, 'pc')
       .innerJoinAndMapOne('pc.customer', Customer, 'c', 'c.id = pc.customerId')
       .leftJoinAndMapOne(
@@ -145,8 +152,8 @@ export class AcceptanceRepository {
         { agreementType },
       )
       .leftJoinAndMapOne('pc.acceptance', Acceptance, 'a', 'a.id = ca.acceptanceId')
-      .where('pc.partnerId = :partnerId AND pc.customerId IN (:...ids)', { partnerId, ids })
-      .getMany() as Promise<CustomerWithCurrent[]>;
+      .where('pc.partnerId = :partnerId AND pc.customerId IN (:...ids)', { partnerId, ids });
+    return oneToOneRows(em, qb, 'customersWithCurrent', { alias: 'pc', entity: PartnerCustomer }, WITH_CURRENT) as Promise<CustomerWithCurrent[]>;
   }
 
   /** The partners through which a customer holds subscriptions (what decides the attestation scenario). */

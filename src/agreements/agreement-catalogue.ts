@@ -1,9 +1,11 @@
 import type { EntityManager } from 'typeorm';
 import { latestBegunDate } from '../shared/calendar';
 import type { Clock } from '../shared/clock';
+import type { AgreementDocument } from './agreement-document.entity';
 import type { AgreementTemplate, AgreementType } from './agreement.entity';
 import type { AgreementRepository } from './agreement.repository';
 import type { ReacceptanceRule } from './reacceptance-rule.entity';
+import { pickDocument } from './documents';
 import { latestTemplate, nextVersion } from './templates';
 
 /** The published agreement versions and their re-acceptance rules. */
@@ -43,7 +45,8 @@ export class AgreementCatalogue {
 
   /** Versions and rules as the process knows them. */
   agreements(em: EntityManager): Promise<Agreements> {
-    const now = Date.now();
+    // The injected clock, so that the time a version takes to be seen is the clock's (and a test can move it).
+    const now = this.clock.now().getTime();
     if (this.known && this.known.until > now) return this.known.agreements;
     const agreements = this.read(em);
     // A failed read is not kept.
@@ -65,6 +68,24 @@ export class AgreementCatalogue {
   /** What the statuses of a type rest on today. */
   async basis(em: EntityManager, type: AgreementType): Promise<AgreementBasis> {
     return basisOf(await this.agreements(em), type, this.today());
+  }
+
+  /** Every document of each of `templateIds`, in key order, each version's in its order: one statement, read as stored now. */
+  async documentsOf(em: EntityManager, templateIds: readonly string[]): Promise<AgreementDocument[][]> {
+    const byTemplate = new Map<string, AgreementDocument[]>();
+    for (const d of await this.repository.documentsOf(em, templateIds)) byTemplate.set(d.templateId, [...(byTemplate.get(d.templateId) ?? []), d]);
+    return templateIds.map((id) => byTemplate.get(id) ?? []);
+  }
+
+  /**
+   * The document of version `templateId` to show for `country` and `language`
+   * (null: the country's first language), by the rule in documents.ts
+   * (`pickDocument`); null when the version has no documents or is unknown.
+   * Its `language` is then the language to use: the country's first language
+   * among the version's documents when none was named. One statement.
+   */
+  async documentFor(em: EntityManager, templateId: string, country: string, language: string | null): Promise<AgreementDocument | null> {
+    return pickDocument(await this.repository.documentsOf(em, [templateId]), country, language);
   }
 
   /** Today's date in UTC+14 (the rules' "today"). */

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { AgreementDocument } from './agreement-document.entity';
 import { AgreementTemplate } from './agreement.entity';
 import { ReacceptanceRule } from './reacceptance-rule.entity';
 
@@ -34,5 +35,26 @@ export class AgreementRepository {
   update(em: EntityManager, template: AgreementTemplate): Promise<unknown> {
     const { templateId, ...changes } = template;
     return em.update(AgreementTemplate, { templateId }, changes);
+  }
+
+  /** The documents of the versions `templateIds`, each version's in their order: one statement. */
+  documentsOf(em: EntityManager, templateIds: readonly string[]): Promise<AgreementDocument[]> {
+    if (templateIds.length === 0) return Promise.resolve([]);
+    return em
+      .createQueryBuilder(AgreementDocument, 'd')
+      .where('d.templateId IN (:...templateIds)', { templateIds: [...new Set(templateIds)] })
+      .orderBy('d.templateId')
+      .addOrderBy('d.ordinal')
+      .getMany();
+  }
+
+  /** Makes `documents` the version's documents, in their order. */
+  async replaceDocuments(em: EntityManager, templateId: string, documents: readonly Omit<AgreementDocument, 'templateId' | 'ordinal'>[]): Promise<void> {
+    await em.delete(AgreementDocument, { templateId });
+    if (documents.length === 0) return;
+    await em.insert(
+      AgreementDocument,
+      documents.map((d, ordinal) => Object.assign(new AgreementDocument(), { ...d, templateId, ordinal })),
+    );
   }
 }

@@ -1,7 +1,9 @@
 import { Arg, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import { OpenToAnySignedInCaller } from '../auth/guard';
 import type { Context } from '../graphql/context';
+import { AgreementDocument } from './agreement-document.entity';
 import { AgreementTemplate, AgreementType } from './agreement.entity';
+import { DEFAULT_COUNTRY, pickDocument, requireCountry, requireLanguage } from './documents';
 import { templatesOfType } from './templates';
 
 @Resolver(() => AgreementTemplate)
@@ -23,5 +25,26 @@ export class AgreementResolver {
   @FieldResolver(() => Boolean)
   async latest(@Root() template: AgreementTemplate, @Ctx() { em, services }: Context): Promise<boolean> {
     return (await services.catalogue.latest(em, template.type))?.templateId === template.templateId;
+  }
+
+  @FieldResolver(() => AgreementDocument, {
+    nullable: true,
+    description:
+      "The text for this country and language; without an exact match, the country's first language, then US/en-US; null when the version has no documents.",
+  })
+  async document(
+    @Root() template: AgreementTemplate,
+    @Ctx() { loaders }: Context,
+    @Arg('country', () => String, { nullable: true }) country: string | null,
+    @Arg('language', () => String, { nullable: true }) language: string | null,
+  ): Promise<AgreementDocument | null> {
+    const where = country === null || country === undefined ? DEFAULT_COUNTRY : requireCountry(country, 'country');
+    const tag = language === null || language === undefined ? null : requireLanguage(language, 'language');
+    return pickDocument(await loaders.documents.load(template.templateId), where, tag);
+  }
+
+  @FieldResolver(() => [AgreementDocument], { description: 'Every text of this version.' })
+  documents(@Root() template: AgreementTemplate, @Ctx() { loaders }: Context): Promise<AgreementDocument[]> {
+    return loaders.documents.load(template.templateId);
   }
 }

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { insertRows } from '../shared/insert-rows';
 import { forUpdate } from '../shared/locking';
 import { isUniqueViolation } from '../shared/unit-of-work';
 import { AuditChainHead, ChainedAuditEvent, PendingAuditEvent } from './audit.entities';
@@ -18,7 +19,7 @@ export interface EventQuery {
 export class AuditRepository {
   /** One insert, no lock: attempts of one partner never queue behind its chain head. */
   async record(em: EntityManager, event: Omit<PendingAuditEvent, 'position'>): Promise<void> {
-    await em.insert(PendingAuditEvent, event);
+    await insertRows(em, PendingAuditEvent, [Object.assign(new PendingAuditEvent(), event)]);
   }
 
   /** Creates the partner's chain head (empty) unless it exists; two creators at once both succeed. */

@@ -1,4 +1,6 @@
 import { type EntityManager, In, type SelectQueryBuilder } from 'typeorm';
+import { insertRows } from '../shared/insert-rows';
+import { oneToOneRows } from '../shared/joined-rows';
 import { forUpdate } from '../shared/locking';
 import { CurrentAcceptance } from '../status/current-acceptance.entity';
 import type { Condition } from '../status/status';
@@ -25,6 +27,9 @@ export interface PageQuery {
 /** What the page query reads of one customer: its relationship, with the customer and its current acceptance of the type. */
 export type RelatedCustomer = PartnerCustomer & { customer: Customer; current: CurrentAcceptance | null };
 
+const PAGE_ROOT = { alias: 'pc', entity: PartnerCustomer };
+const PAGE_JOINS = { customer: { alias: 'c', entity: Customer }, current: { alias: 'ca', entity: CurrentAcceptance } };
+
 /** Customers, and the relationships that make them visible to partners. */
 export class CustomerRepository {
   /** The customer if it is related to the partner, its relationship row locked for this transaction (one writer per partner and customer). */
@@ -47,7 +52,9 @@ export class CustomerRepository {
     if (query.after) {
       qb.andWhere('pc.sortName >= :sortName AND (pc.sortName > :sortName OR pc.customerId > :customerId)', query.after);
     }
-    return qb.orderBy('pc.sortName').addOrderBy('pc.customerId').limit(query.limit).getMany() as Promise<RelatedCustomer[]>;
+    qb.orderBy('pc.sortName').addOrderBy('pc.customerId').limit(query.limit);
+    const shape = `page|${query.limit}|${query.after ? 'after' : ''}|${query.search ? 'search' : ''}|${query.status?.sql ?? ''}`;
+    return oneToOneRows(em, qb, shape, PAGE_ROOT, PAGE_JOINS) as Promise<RelatedCustomer[]>;
   }
 
   /** How many of the partner's customers the query's search and status let through (a search can only be counted). */
@@ -85,7 +92,7 @@ export class CustomerRepository {
   }
 
   insert(em: EntityManager, customers: readonly Customer[]): Promise<unknown> {
-    return insertInChunks(em, Customer, customers);
+    return insertRows(em, Customer, customers);
   }
 
   update(em: EntityManager, id: string, changes: Partial<Customer>): Promise<unknown> {
@@ -93,7 +100,7 @@ export class CustomerRepository {
   }
 
   relate(em: EntityManager, relationships: readonly PartnerCustomer[]): Promise<unknown> {
-    return insertInChunks(em, PartnerCustomer, relationships);
+    return insertRows(em, PartnerCustomer, relationships);
   }
 
   /** The customer's sort key in every relationship (its company name changed). */
@@ -117,9 +124,4 @@ export class CustomerRepository {
     if (query.search) qb.andWhere("c.searchText LIKE :term ESCAPE '!'", { term: `%${query.search.replace(/[!%_]/g, (ch) => `!${ch}`)}%` });
     return qb;
   }
-}
-
-/** Inserts rows a few hundred at a time: one statement per chunk, within the database's limit on parameters. */
-export async function insertInChunks<T extends object>(em: EntityManager, entity: new () => T, rows: readonly T[], size = 500): Promise<void> {
-  for (let i = 0; i < rows.length; i += size) await em.insert(entity, rows.slice(i, i + size) as never);
 }

@@ -6,10 +6,10 @@ import type { AuditTrail } from '../audit/audit-trail';
 import { type Caller, requireAccess } from '../auth/caller';
 import { Operation } from '../auth/roles';
 import type { Clock } from '../shared/clock';
-import { badInput } from '../shared/errors';
+import { badInput, notFound } from '../shared/errors';
 import { type Connection, connectionOf, decodeCursor, encodeCursor, MAX_PAGE_SIZE, pageSize } from '../shared/pagination';
 import { isUniqueViolation } from '../shared/unit-of-work';
-import { requireText } from '../shared/validation';
+import { requireId, requireText } from '../shared/validation';
 import { type AgreementStatus, agreementStatusOf } from '../status/agreement-status';
 import { type Condition, outdatedBy, outdatedByCondition, type StatusBasis, type StatusFilter, statusesCondition, statusesOf, statusOf } from '../status/status';
 import type { StatusRepository } from '../status/status.repository';
@@ -147,6 +147,17 @@ export class CustomerService {
     const byCustomer = new Map(rows.map((row) => [row.customerId, agreementStatusOf(type, cloud, row.current, basis, row.customerId)]));
     // Added to the page itself: spreading it would read (run) its lazy totalCount.
     return Object.assign(page, { statuses: byCustomer, agreementType: type });
+  }
+
+  /**
+   * The status of one customer of the caller's partner for one agreement type;
+   * NOT_FOUND when the customer is unknown or has no relationship with the partner.
+   */
+  async statusOfCustomer(em: EntityManager, caller: Caller, type: AgreementType, customerId: string, field = 'customerId'): Promise<AgreementStatus> {
+    const id = requireId(customerId, field);
+    const related = (await this.customers.relationships(em, [id])).some((r) => r.partnerId === caller.partner.id);
+    if (!related) throw notFound('Customer', id, field);
+    return (await this.statusesOf(em, caller, type, [id]))[0];
   }
 
   /** Status of each of `ids` for one agreement type, in key order. */

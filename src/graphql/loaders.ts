@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { EntityManager } from 'typeorm';
 import type { Acceptance } from '../acceptances/acceptance.entity';
 import type { HistoryArgs } from '../acceptances/acceptance-history';
+import type { AgreementDocument } from '../agreements/agreement-document.entity';
 import { type AgreementTemplate, AgreementType } from '../agreements/agreement.entity';
 import { type Caller, mayPerform } from '../auth/caller';
 import { Operation } from '../auth/roles';
@@ -18,7 +19,9 @@ function grouped<K, V>(argsOf: (key: K) => string, load: (keys: K[]) => Promise<
     const groups = new Map<string, number[]>();
     keys.forEach((key, index) => {
       const args = argsOf(key);
-      groups.set(args, [...(groups.get(args) ?? []), index]);
+      const group = groups.get(args);
+      if (group) group.push(index);
+      else groups.set(args, [index]);
     });
     const results = new Array<V>(keys.length);
     await Promise.all(
@@ -40,7 +43,7 @@ const MCA = AgreementType.MICROSOFT_CUSTOMER_AGREEMENT;
 /**
  * The per-request DataLoaders, over the request's unit of work `em`: every
  * list of customers, however long, reads statuses, acceptances, histories and
- * subscriptions with one statement each.
+ * subscriptions with one statement each; every list of versions, their documents with one.
  */
 export function createLoaders(services: Services, caller: Caller, em: EntityManager) {
   const statusLoaders = new Map<AgreementType, DataLoader<string, AgreementStatus>>();
@@ -49,6 +52,8 @@ export function createLoaders(services: Services, caller: Caller, em: EntityMana
   const loaders = {
     /** Every agreement version, as the process knows them. */
     templates: (): Promise<AgreementTemplate[]> => services.catalogue.templates(em),
+    /** Each version's documents, in their order: one statement for every version a response names. */
+    documents: new DataLoader<string, AgreementDocument[]>((templateIds) => services.catalogue.documentsOf(em, templateIds)),
     /** A customer, read with its MCA status and current acceptance, which prime their loaders. */
     customer: new DataLoader<string, Customer | null>(async (ids) => {
       const [found, basis] = await Promise.all([services.history.customersWithCurrent(em, caller, MCA, ids), services.catalogue.basis(em, MCA)]);

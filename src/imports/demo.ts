@@ -11,6 +11,24 @@ const MCA_2019 = '117a77b0-9360-443b-8795-c6dedc750cf9';
 /** A newer MCA version, published by the demo so that some customers are OUTDATED. */
 export const DEMO_MCA_2025 = 'c5d1e7a0-2025-4000-8000-00000000mca2';
 
+/** The texts of the demo's current MCA version: a country's first language is the one its signing page defaults to. */
+const DEMO_DOCUMENTS = (
+  [
+    ['US', 'en-US'],
+    ['DE', 'de-DE'],
+    ['DE', 'en-US'],
+    ['KR', 'ko-KR'],
+    ['KR', 'en-US'],
+    ['FR', 'fr-FR'],
+    ['GB', 'en-GB'],
+  ] as const
+).map(([country, language]) => ({
+  country,
+  language,
+  displayUri: `https://www.microsoft.com/${language.toLowerCase()}/licensing/docs/customeragreement`,
+  downloadUri: `https://download.example.com/mca/2025/${country}/${language}.pdf`,
+}));
+
 const id = (prefix: string, n: number) => `${prefix}-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const partnerId = (n: number) => id('a1b2c3d4', n);
 
@@ -120,6 +138,7 @@ export function demoData(): Required<ImportFile> {
         retired: false,
         // Acceptances of it from before August 2025 must be renewed by March 2027: their statuses show outdatedFrom.
         reacceptance: { acceptedBefore: '2025-08-01', outdatedFrom: '2027-03-01' },
+        documents: DEMO_DOCUMENTS,
       },
     ],
     offers: OFFERS,

@@ -1,6 +1,7 @@
 import { AcceptanceChannel, AcceptanceMethod, AttestationScenario } from '../acceptances/acceptance.entity';
 import { checkNotInFuture } from '../acceptances/date-rules';
 import { AgreementType } from '../agreements/agreement.entity';
+import { requireCountry, requireLanguage } from '../agreements/documents';
 import { isRole } from '../auth/roles';
 import { type Contact, type ContactInput, validContact } from '../customers/contact';
 import { validCompanyName, validDomain } from '../customers/customer-rules';
@@ -34,6 +35,14 @@ export interface AgreementRow {
   retired: boolean;
   /** Acceptances of this version dated before `acceptedBefore` are OUTDATED from `outdatedFrom`. */
   reacceptance: { acceptedBefore: string; outdatedFrom: string } | null;
+  /** The version's texts per country and language, in order; null (omitted): the stored ones stay. */
+  documents: DocumentRow[] | null;
+}
+export interface DocumentRow {
+  country: string;
+  language: string;
+  displayUri: string;
+  downloadUri: string;
 }
 export interface OfferRow {
   id: string;
@@ -120,6 +129,7 @@ export function parseImportFile(input: unknown, now: Date): Required<ImportFile>
       effectiveDate: calendarDate(row.effectiveDate, `${path}.effectiveDate`),
       retired: boolean(row.retired ?? false, `${path}.retired`),
       reacceptance: reacceptance(row.reacceptance, `${path}.reacceptance`),
+      documents: documents(row.documents, `${path}.documents`),
     })),
     offers: section('offers', (row, path) => ({
       id: requireId(row.id, `${path}.id`),
@@ -151,7 +161,7 @@ export function parseImportFile(input: unknown, now: Date): Required<ImportFile>
       const method = oneOf(row.method, AcceptanceMethod, `${path}.method`);
       const scenario = row.scenario === undefined || row.scenario === null ? null : oneOf(row.scenario, AttestationScenario, `${path}.scenario`);
       if (method === AcceptanceMethod.ATTESTATION && !scenario) throw new ImportError(`${path}.scenario is required for an attestation.`);
-      if (method === AcceptanceMethod.CONFIRMATION && scenario) throw new ImportError(`${path}.scenario is for attestations only.`);
+      if (method !== AcceptanceMethod.ATTESTATION && scenario) throw new ImportError(`${path}.scenario is for attestations only.`);
       const recordedBy = row.recordedBy;
       if (!isObject(recordedBy)) throw new ImportError(`${path}.recordedBy must be { userId, role }.`);
       if (!isRole(recordedBy.role)) throw new ImportError(`${path}.recordedBy.role must be a Role, got ${JSON.stringify(recordedBy.role)}.`);
@@ -213,6 +223,27 @@ function reacceptance(value: unknown, field: string): AgreementRow['reacceptance
   const outdatedFrom = calendarDate(value.outdatedFrom, `${field}.outdatedFrom`);
   if (outdatedFrom < acceptedBefore) throw new ImportError(`${field}.outdatedFrom must not be before ${field}.acceptedBefore.`);
   return { acceptedBefore, outdatedFrom };
+}
+
+/** A version's texts: each country and language once; null when the row has none. */
+function documents(value: unknown, field: string): DocumentRow[] | null {
+  if (value === undefined || value === null) return null;
+  if (!Array.isArray(value)) throw new ImportError(`${field} must be an array of { country, language, displayUri, downloadUri }.`);
+  const seen = new Set<string>();
+  return value.map((row: unknown, i) => {
+    const path = `${field}[${i}]`;
+    if (!isObject(row)) throw new ImportError(`${path} must be an object { country, language, displayUri, downloadUri }.`);
+    const document = {
+      country: requireCountry(row.country, `${path}.country`),
+      language: requireLanguage(row.language, `${path}.language`),
+      displayUri: url(row.displayUri, `${path}.displayUri`),
+      downloadUri: url(row.downloadUri, `${path}.downloadUri`),
+    };
+    const key = `${document.country}|${document.language.toLowerCase()}`;
+    if (seen.has(key)) throw new ImportError(`${path}: ${document.country}/${document.language} appears twice in ${field}.`);
+    seen.add(key);
+    return document;
+  });
 }
 
 function calendarDate(value: unknown, field: string): string {

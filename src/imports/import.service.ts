@@ -20,7 +20,7 @@ import type { Clock } from '../shared/clock';
 import { DomainError } from '../shared/errors';
 import { ChangeReason } from '../status/outbox';
 import type { Database } from '../shared/unit-of-work';
-import { guard, ImportError, type ImportFile } from './import-file';
+import { type DocumentRow, guard, ImportError, type ImportFile } from './import-file';
 
 export interface SectionCount {
   inserted: number;
@@ -125,10 +125,11 @@ export class ImportService {
       acceptances: count(),
     };
 
-    const { agreements, templates, published, changed } = await this.publication(em, file, summary.agreements);
+    const { agreements, templates, published, changed, texts } = await this.publication(em, file, summary.agreements);
     await this.agreements.insert(em, published.versions);
     for (const template of changed) await this.agreements.update(em, template);
     for (const rule of published.rules) await this.agreements.saveRule(em, rule);
+    for (const { templateId, documents } of texts) await this.agreements.replaceDocuments(em, templateId, documents);
     await this.fanouts.published(em, agreements, published);
 
     // What the rows refer to must exist, in the file or in the database.
@@ -215,7 +216,11 @@ export class ImportService {
     for (const c of file.customers) {
       for (const p of c.partnerIds) {
         if (storedRelationshipKeys.has(`${p}|${c.id}`)) summary.relationships.unchanged += 1;
-        else gained.set(p, [...(gained.get(p) ?? []), { id: c.id, companyName: c.companyName }]);
+        else {
+          let related = gained.get(p);
+          if (!related) gained.set(p, (related = []));
+          related.push({ id: c.id, companyName: c.companyName });
+        }
       }
     }
     for (const [partnerId, related] of gained) {
@@ -238,7 +243,16 @@ export class ImportService {
     const rules = new Map((await this.agreements.rules(em)).map((r) => [r.templateId, r]));
     const published = { versions: [] as AgreementTemplate[], rules: [] as ReacceptanceRule[] } satisfies Published;
     const changed: AgreementTemplate[] = [];
-    for (const [i, { reacceptance, ...a }] of file.agreements.entries()) {
+    const storedTexts = new Map<string, DocumentRow[]>();
+    for (const d of await this.agreements.documentsOf(em, file.agreements.filter((a) => a.documents !== null && templates.has(a.templateId)).map((a) => a.templateId))) {
+      const { country, language, displayUri, downloadUri } = d;
+      storedTexts.set(d.templateId, [...(storedTexts.get(d.templateId) ?? []), { country, language, displayUri, downloadUri }]);
+    }
+    // The versions whose texts the file changes, with their texts as they will be.
+    const texts: { templateId: string; documents: DocumentRow[] }[] = [];
+    for (const [i, { reacceptance, documents, ...a }] of file.agreements.entries()) {
+      const textsChange = documents !== null && JSON.stringify(storedTexts.get(a.templateId) ?? []) !== JSON.stringify(documents);
+      if (textsChange) texts.push({ templateId: a.templateId, documents });
       const clash = [...templates.values()].find((t) => t.templateId !== a.templateId && t.type === a.type && t.versionRank === a.versionRank);
       if (clash) throw new ImportError(`agreements[${i}].versionRank: ${a.type} version ${a.versionRank} is already template ${clash.templateId}.`);
       const next = Object.assign(new AgreementTemplate(), a);
@@ -254,13 +268,13 @@ export class ImportService {
         // Which record each status rests on depends on the ranks.
         if ('versionRank' in changes) throw new ImportError(`agreements[${i}].versionRank: the rank of a published template cannot change.`);
         if (Object.keys(changes).length > 0) changed.push(next);
-        if (Object.keys(changes).length === 0 && !rule) count.unchanged += 1;
+        if (Object.keys(changes).length === 0 && !rule && !textsChange) count.unchanged += 1;
         else count.updated += 1;
       }
       templates.set(a.templateId, next);
     }
     const agreements: Agreements = { templates: [...templates.values()], rules: [...rules.values(), ...published.rules] };
-    return { agreements, templates, published, changed };
+    return { agreements, templates, published, changed, texts };
   }
 
   private async importSubscriptions(em: EntityManager, file: Required<ImportFile>, count: SectionCount, now: Date): Promise<void> {

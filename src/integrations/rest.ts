@@ -9,6 +9,7 @@ import type { Services } from '../services';
 import { ErrorCode } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import type { RequestScope } from '../shared/request-scope';
+import { partnerCenterDocuments } from './partner-center/agreement-documents';
 import { partnerCenterAgreements } from './partner-center/agreements';
 import { correlationVectorOf } from './partner-center/correlation-vector';
 import { errorBody, errorResult, refusalResult, RestErrorCode } from './partner-center/errors';
@@ -38,6 +39,7 @@ export interface RestDeps {
  */
 export function restEndpoint(deps: RestDeps) {
   const agreements = partnerCenterAgreements(deps.services);
+  const documents = partnerCenterDocuments(deps.services);
   const result = (handle: RestHandler, does: readonly Guarded[] = []): Operation => ({ kind: 'result', handle: answering(handle), does });
   const routes: Route[] = [
     { pattern: /^\/v1\/agreements$/i, params: [], methods: { GET: result(agreements.metadata) } },
@@ -45,6 +47,12 @@ export function restEndpoint(deps: RestDeps) {
       pattern: /^\/v1\/customers\/([^/]+)\/agreements$/i,
       params: ['customerId'],
       methods: { GET: result(agreements.ofCustomer), POST: result(agreements.confirm, [Guarded.CONFIRM_ACCEPTANCE]) },
+    },
+    { pattern: /^\/v1\/agreementtemplates\/([^/]+)\/document$/i, params: ['templateId'], methods: { GET: result(documents.document) } },
+    {
+      pattern: /^\/v1\/customers\/([^/]+)\/directSignedMicrosoftCustomerAgreementStatus$/i,
+      params: ['customerId'],
+      methods: { GET: result(documents.directSignedStatus) },
     },
     {
       pattern: /^\/v1\/reports\/acceptance-status\.csv$/i,

@@ -1,6 +1,6 @@
 import { type EntityManager, In } from 'typeorm';
 import { PartnerCustomer } from '../customers/customer.entity';
-import { insertInChunks } from '../customers/customer.repository';
+import { insertRows } from '../shared/insert-rows';
 import { forUpdate } from '../shared/locking';
 import { Offer } from './offer.entity';
 import { Order, OrderLineItem } from './order.entity';
@@ -56,7 +56,7 @@ export class OrderRepository {
   }
 
   insertSubscriptions(em: EntityManager, subscriptions: readonly Subscription[]): Promise<void> {
-    return insertInChunks(em, Subscription, subscriptions);
+    return insertRows(em, Subscription, subscriptions);
   }
 
   subscriptionsByIds(em: EntityManager, ids: readonly string[]): Promise<Subscription[]> {

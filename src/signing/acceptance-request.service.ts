@@ -4,6 +4,7 @@ import { type Acceptance, AcceptanceChannel, AcceptanceMethod } from '../accepta
 import { type AcceptanceService, requireAgreementApplies } from '../acceptances/acceptance.service';
 import type { AgreementCatalogue } from '../agreements/agreement-catalogue';
 import type { AgreementType } from '../agreements/agreement.entity';
+import { DEFAULT_LANGUAGE, requireLanguage } from '../agreements/documents';
 import { templateToAccept } from '../agreements/templates';
 import type { AuditTrail } from '../audit/audit-trail';
 import { type Caller, requireAccess } from '../auth/caller';
@@ -20,7 +21,6 @@ import { requireId } from '../shared/validation';
 import { ChangeReason } from '../status/outbox';
 import { AcceptanceRequest, AcceptanceRequestStatus, FinalizeMode, isOpen, statusAt } from './acceptance-request.entity';
 import type { AcceptanceRequestRepository, AnswerChanges } from './acceptance-request.repository';
-import { defaultLanguageOf, documentToShow } from './agreement-document';
 import type { SigningConfig } from './signing-config';
 import type { SigningMailer } from './signing-mailer';
 import type { AcceptEvidence, AnswerEvidence, SigningPort, SigningRequestView } from './signing-port';
@@ -86,7 +86,7 @@ export class AcceptanceRequestService implements SigningPort {
         const country = countryOf(input.country);
         const expiresInMinutes = expiryOf(input.expiresInMinutes, 'input.expiresInMinutes');
         const signatory = input.signatory ? validContact(input.signatory, 'input.signatory') : null;
-        const language = input.language === null || input.language === undefined ? null : languageOf(input.language);
+        const language = input.language === null || input.language === undefined ? null : requireLanguage(input.language.trim(), 'input.language');
         const sendEmail = this.emailWanted(input.sendEmail);
         const customer = await this.customers.lockRelated(tx, caller.partner.id, customerId);
         if (!customer) throw notFound('Customer', customerId, 'input.customerId');
@@ -101,7 +101,10 @@ export class AcceptanceRequestService implements SigningPort {
             'input.customerId',
           );
         }
-        const requestLanguage = language ?? defaultLanguageOf(country);
+        // The version's text for the country and language (without a language: the country's first);
+        // a version without documents shows its agreement link.
+        const document = await this.catalogue.documentFor(tx, template.templateId, country, language);
+        const requestLanguage = language ?? document?.language ?? DEFAULT_LANGUAGE;
         const { token, tokenHash } = newSigningToken();
         const request = Object.assign(new AcceptanceRequest(), {
           id: randomUUID(),
@@ -114,7 +117,7 @@ export class AcceptanceRequestService implements SigningPort {
           language: requestLanguage,
           status: PENDING,
           finalize: input.finalize ?? FinalizeMode.AUTOMATIC,
-          documentUri: documentToShow(template, country, requestLanguage).displayUri,
+          documentUri: document?.displayUri ?? template.agreementLink,
           tokenHash,
           expiresAt: new Date(now.getTime() + expiresInMinutes * 60_000),
           createdAt: now,
@@ -207,6 +210,7 @@ export class AcceptanceRequestService implements SigningPort {
       const customer = await this.customers.lockRelated(em, demo.partnerId, demo.customerId);
       if (!customer) return;
       const template = templateToAccept((await this.catalogue.current(em)).templates, null, 'templateId', this.catalogue.today());
+      const document = await this.catalogue.documentFor(em, template.templateId, 'DE', 'de-DE');
       const now = this.clock.now();
       await this.requests.insert(
         em,
@@ -221,7 +225,7 @@ export class AcceptanceRequestService implements SigningPort {
           language: 'de-DE',
           status: PENDING,
           finalize: FinalizeMode.AUTOMATIC,
-          documentUri: documentToShow(template, 'DE', 'de-DE').displayUri,
+          documentUri: document?.displayUri ?? template.agreementLink,
           tokenHash: hashSigningToken(this.demoToken()),
           expiresAt: new Date(now.getTime() + MAX_EXPIRY_MINUTES * 60_000),
           createdAt: now,
@@ -449,16 +453,4 @@ function countryOf(value: string): string {
     throw badInput('input.country', 'must be an ISO 3166-1 alpha-2 country code, such as DE or KR.');
   }
   return country;
-}
-
-function languageOf(value: string): string {
-  const trimmed = typeof value === 'string' ? value.trim() : '';
-  let canonical: string[] = [];
-  try {
-    canonical = trimmed.length <= 35 && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(trimmed) ? Intl.getCanonicalLocales(trimmed) : [];
-  } catch {
-    canonical = [];
-  }
-  if (canonical.length !== 1) throw badInput('input.language', 'must be a BCP 47 language tag, such as de-DE or ko-KR.');
-  return canonical[0];
 }

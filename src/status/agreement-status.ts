@@ -1,4 +1,5 @@
 import { Field, ObjectType } from 'type-graphql';
+import type { AcceptanceMethod } from '../acceptances/acceptance.entity';
 import { AgreementType } from '../agreements/agreement.entity';
 import type { CloudInstance } from '../partners/partner.entity';
 import { CalendarDate } from '../shared/scalars';
@@ -25,6 +26,9 @@ export class AgreementStatus {
   })
   outdatedFrom!: string | null;
 
+  @Field(() => Boolean, { description: 'Whether the acceptance the status rests on was signed by the customer itself (CUSTOMER_SIGNED).' })
+  customerSigned!: boolean;
+
   /** The current acceptance's id, for the guarded `acceptance` field; null where the status rests on none. */
   acceptanceId!: string | null;
 
@@ -32,21 +36,26 @@ export class AgreementStatus {
   customerId?: string;
 }
 
+/** AcceptanceMethod.CUSTOMER_SIGNED as stored (acceptances build on status, so it is named by value). */
+const CUSTOMER_SIGNED: `${AcceptanceMethod.CUSTOMER_SIGNED}` = 'CUSTOMER_SIGNED';
+
 /** The status of one customer from its current acceptance (or none) and what every status of the type rests on today. */
 export function agreementStatusOf(
   type: AgreementType,
   cloud: CloudInstance,
-  current: (Standing & { acceptanceId: string }) | null,
+  current: (Standing & { acceptanceId: string; method: string }) | null,
   basis: StatusBasis,
   customerId?: string,
 ): AgreementStatus {
   const { status, outdatedFrom } = statusOf(cloud, current, basis);
+  const restsOn = status === AgreementStatusCode.NOT_APPLICABLE ? null : current;
   return {
     type,
     status,
     canTransact: canTransact(status),
     outdatedFrom,
-    acceptanceId: status === AgreementStatusCode.NOT_APPLICABLE ? null : (current?.acceptanceId ?? null),
+    customerSigned: restsOn?.method === CUSTOMER_SIGNED,
+    acceptanceId: restsOn?.acceptanceId ?? null,
     customerId,
   };
 }

@@ -1,16 +1,16 @@
 import type { EntityManager } from 'typeorm';
+import { insertRows } from '../shared/insert-rows';
 import { forUpdate } from '../shared/locking';
 import { StatusEvent } from './status-event.entity';
 
 /** The outbox's queries. */
 export class StatusEventRepository {
   async insert(em: EntityManager, events: readonly Omit<StatusEvent, 'position' | 'dispatched'>[]): Promise<void> {
-    for (let i = 0; i < events.length; i += 500) {
-      await em.insert(
-        StatusEvent,
-        events.slice(i, i + 500).map((event) => ({ ...event, dispatched: false })),
-      );
-    }
+    await insertRows(
+      em,
+      StatusEvent,
+      events.map((event) => Object.assign(new StatusEvent(), event, { dispatched: false })),
+    );
   }
 
   /** The oldest events not yet dispatched to endpoints, claimed for this transaction (others skip them). */

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { AgreementType } from '../agreements/agreement.entity';
 import { Partner } from '../partners/partner.entity';
+import { oneToOneRows } from '../shared/joined-rows';
 import { CurrentAcceptance } from './current-acceptance.entity';
 import { NO_ACCEPTANCE, StatusCount } from './status-count.entity';
 
@@ -37,14 +38,14 @@ export class StatusRepository {
   /** The current acceptances of `customerIds` with one partner, of one type. */
   currentsOf(em: EntityManager, partnerId: string, agreementType: string, customerIds: readonly string[]): Promise<CurrentAcceptance[]> {
     if (customerIds.length === 0) return Promise.resolve([]);
-    return em
+    const qb = em
       .createQueryBuilder(CurrentAcceptance, 'ca')
       .where('ca.partnerId = :partnerId AND ca.agreementType = :agreementType AND ca.customerId IN (:...customerIds)', {
         partnerId,
         agreementType,
         customerIds,
-      })
-      .getMany();
+      });
+    return oneToOneRows(em, qb, 'currentsOf', { alias: 'ca', entity: CurrentAcceptance });
   }
 
   /** Customers became related to a partner: each counts as without an acceptance, for every type. */

@@ -3,7 +3,7 @@ import { verifyChains } from '../../src/audit/verify-chains';
 import type { TestApp } from '../helpers/app';
 import { testDatabases } from '../helpers/databases';
 import { acceptance, contact, customer, MCLOUD, offers, P, partners } from '../helpers/fixtures';
-import { answerLink, MovableClock, postForm, formFieldOf, startSigningApp } from '../helpers/signing';
+import { answerLink, documentUri, formFieldOf, MCA_V2, MovableClock, postForm, startSigningApp, templateWithDocuments } from '../helpers/signing';
 
 const FIELDS = `id status finalize country language signingUrl expiresAt createdAt answeredAt declineReason
   createdBy { userId role } signatory { firstName lastName email } agreement { templateId } customer { id }`;
@@ -52,7 +52,7 @@ describe.each(testDatabases())('customer-signed acceptance over HTTP (%s)', (kin
 
   beforeAll(async () => {
     app = await startSigningApp(kind, { clock });
-    await app.seed({ partners: partners(), offers: offers() });
+    await app.seed({ partners: partners(), offers: offers(), agreements: [templateWithDocuments()] });
     admin = await app.token(P.direct, ['ADMIN_AGENT'], 'agent-7');
   });
   afterAll(() => app?.close());
@@ -72,6 +72,7 @@ describe.each(testDatabases())('customer-signed acceptance over HTTP (%s)', (kin
       createdBy: { userId: 'agent-2', role: 'SALES_AGENT' },
       signatory: { firstName: 'Tania', lastName: 'Carr', email: `admin@${id.toLowerCase()}.example` },
       customer: { id },
+      agreement: { templateId: MCA_V2 },
       answeredAt: null,
     });
     expect(Date.parse(made.expiresAt) - Date.parse(made.createdAt)).toBe(10080 * MINUTE);
@@ -125,6 +126,23 @@ describe.each(testDatabases())('customer-signed acceptance over HTTP (%s)', (kin
     expect((await requested({ customerId: id, expiresInMinutes: 5 }, none)).createdBy.role).toBe('GLOBAL_ADMIN');
   });
 
+  it("picks the document for the country and language: without a language, the country's first; an unknown language falls back", async () => {
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ country: 'KR' }, 'ko-KR', documentUri('KR', 'ko-KR')],
+      [{ country: 'DE', language: 'en-US' }, 'en-US', documentUri('DE', 'en-US')],
+      [{ country: 'DE', language: 'fr-FR' }, 'fr-FR', documentUri('DE', 'de-DE')],
+      [{ country: 'JP' }, 'en-US', documentUri('US', 'en-US')],
+    ];
+    for (const [input, language, uri] of cases) {
+      const id = await freshCustomer();
+      const made = await requested({ customerId: id, ...input });
+      expect(made.language).toBe(language);
+      const [row] = await app.db.query<{ document_uri: string }>('SELECT document_uri FROM acceptance_requests WHERE id = ?', [made.id]);
+      expect(row.document_uri).toBe(uri);
+      expect(await (await fetch(made.signingUrl)).text()).toContain(`href="${uri}"`);
+    }
+  });
+
   it('one open request per partner, customer and type: another is ACCEPTANCE_REQUEST_OPEN until it is answered, cancelled or expired', async () => {
     const id = await freshCustomer();
     const first = await requested({ customerId: id });
@@ -170,7 +188,7 @@ describe.each(testDatabases())('customer-signed acceptance over HTTP (%s)', (kin
         'r.evidence_client_address_hash AS addressHash, r.evidence_user_agent AS userAgent FROM acceptance_requests r JOIN acceptances a ON a.id = r.acceptance_id WHERE r.id = ?',
       [made.id],
     );
-    expect(row).toMatchObject({ userId: 'agent-7', lastName: 'Carr', typedName: 'tania   CARR', documentUri: expect.stringContaining('country=DE'), addressHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(row).toMatchObject({ userId: 'agent-7', lastName: 'Carr', typedName: 'tania   CARR', documentUri: documentUri('DE', 'de-DE'), addressHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 
   it('two identical accepts at the same instant record one acceptance; the link cannot be used again', async () => {
@@ -257,7 +275,7 @@ describe.each(testDatabases())('customer-signed acceptance over HTTP (%s)', (kin
 
   it('the duplicate rule holds when the acceptance is recorded: the same signatory again stays SIGNED, and finalize says ACCEPTANCE_ALREADY_EXISTS', async () => {
     const id = await freshCustomer();
-    await app.seed({ acceptances: [acceptance(`ACC-${id}`, id, P.direct, { acceptedBy: contact({ email: `admin@${id.toLowerCase()}.example` }), dateAgreed: '2025-02-01' })] });
+    await app.seed({ acceptances: [acceptance(`ACC-${id}`, id, P.direct, { templateId: MCA_V2, acceptedBy: contact({ email: `admin@${id.toLowerCase()}.example` }), dateAgreed: '2025-02-01' })] });
     const made = await requested({ customerId: id });
     expect((await accept(made.signingUrl)).status).toBe(303);
     expect((await read(id)).acceptanceRequests.nodes[0].status).toBe('SIGNED');
@@ -288,7 +306,7 @@ describe.each(testDatabases())('customer-signed acceptance over HTTP (%s)', (kin
     expect(event.user_id).toBe(`signatory:${made.id}`);
     expect(JSON.parse(event.evidence)).toMatchObject({
       acceptanceRequestId: made.id,
-      documentUri: expect.stringContaining('language=de-DE'),
+      documentUri: documentUri('DE', 'de-DE'),
       typedName: 'Tania Carr',
       clientAddressHash: expect.stringMatching(/^[0-9a-f]{64}$/),
       userAgent: 'Evidence/1.0',

@@ -2,7 +2,7 @@ import { Acceptance, AcceptanceChannel, AcceptanceMethod } from '../../src/accep
 import { AgreementType } from '../../src/agreements/agreement.entity';
 import { Role } from '../../src/auth/roles';
 import { Customer, PartnerCustomer } from '../../src/customers/customer.entity';
-import { insertInChunks } from '../../src/customers/customer.repository';
+import { insertRows } from '../../src/shared/insert-rows';
 import { CurrentAcceptance } from '../../src/status/current-acceptance.entity';
 import { fixedClock } from '../../src/shared/clock';
 import { statementsSentForRequests as statementsSent } from '../../src/shared/statement-counter';
@@ -34,7 +34,7 @@ async function seedCustomers(app: TestApp): Promise<void> {
     const numbers = Array.from({ length: Math.min(batch, CUSTOMERS - start + 1) }, (_, k) => start + k);
     const accepted = numbers.filter((i) => i % ACCEPTED_EVERY === 0);
     await app.server.services.db.write(async (em) => {
-      await insertInChunks(
+      await insertRows(
         em,
         Customer,
         numbers.map((i) =>
@@ -48,12 +48,12 @@ async function seedCustomers(app: TestApp): Promise<void> {
           }),
         ),
       );
-      await insertInChunks(
+      await insertRows(
         em,
         PartnerCustomer,
         numbers.map((i) => Object.assign(new PartnerCustomer(), { partnerId: P.direct, customerId: idOf(i), sortName: `volume customer ${idOf(i).toLowerCase()}` })),
       );
-      await insertInChunks(
+      await insertRows(
         em,
         Acceptance,
         accepted.map((i) =>
@@ -74,7 +74,7 @@ async function seedCustomers(app: TestApp): Promise<void> {
           }),
         ),
       );
-      await insertInChunks(
+      await insertRows(
         em,
         CurrentAcceptance,
         accepted.map((i) =>

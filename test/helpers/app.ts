@@ -7,7 +7,7 @@ import type { Clock } from '../../src/shared/clock';
 import { createLogger } from '../../src/shared/logger';
 import { statementsSentForRequests as statementsSent } from '../../src/shared/statement-counter';
 import { Database } from '../../src/shared/unit-of-work';
-import { type DatabaseKind, scratchDatabase, type TestSql, testSql } from './databases';
+import { type DatabaseKind, type ScratchDatabase, scratchDatabase, type TestSql, testSql } from './databases';
 
 export const TEST_SECRET = 'test secret for the MCA acceptance API, 32+ characters';
 
@@ -62,11 +62,13 @@ export interface TestAppOptions {
   sharedDatabase?: boolean;
   /** Listen on this port (0: any free one). */
   port?: number;
+  /** Serve this database (already migrated) instead of a fresh one; closing the app drops it. */
+  database?: ScratchDatabase;
 }
 
 /** The real server on a random port over a fresh migrated database, with real signed tokens. */
 export async function startApp(kind: DatabaseKind, options: TestAppOptions = {}): Promise<TestApp> {
-  const scratch = await scratchDatabase(kind, { shared: options.sharedDatabase });
+  const scratch = options.database ?? (await scratchDatabase(kind, { shared: options.sharedDatabase }));
   const db = new Database(scratch.dataSource);
   const config = loadConfig({ JWT_SECRET: TEST_SECRET, NODE_ENV: 'test', ...options.env });
   const logs: string[] = [];

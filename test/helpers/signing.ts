@@ -201,3 +201,29 @@ export const postForm = (link: string, fields: Record<string, string>, headers: 
     headers: { origin: new URL(link).origin, 'content-type': 'application/x-www-form-urlencoded', ...headers },
     body: new URLSearchParams(fields).toString(),
   });
+
+/** A newer Microsoft Customer Agreement version with texts for a few countries and languages, in the import format. */
+export const MCA_V2 = 'mca-v2-with-documents';
+export const documentUri = (country: string, language: string) => `https://agreements.example.com/mca/v2/${country}/${language}/display`;
+export const templateWithDocuments = () => ({
+  templateId: MCA_V2,
+  type: 'MICROSOFT_CUSTOMER_AGREEMENT',
+  agreementLink: 'https://aka.ms/customeragreement',
+  versionRank: 2,
+  effectiveDate: '2025-01-01',
+  retired: false,
+  documents: (
+    [
+      ['US', 'en-US'],
+      ['DE', 'de-DE'],
+      ['DE', 'en-US'],
+      ['KR', 'ko-KR'],
+      ['KR', 'en-US'],
+    ] as const
+  ).map(([country, language]) => ({
+    country,
+    language,
+    displayUri: documentUri(country, language),
+    downloadUri: `https://agreements.example.com/mca/v2/${country}/${language}.pdf`,
+  })),
+});

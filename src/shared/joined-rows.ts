@@ -1,0 +1,90 @@
+import type { EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+
+type Row = Record<string, unknown>;
+
+/** Makes one alias's entity out of a raw row; null when the row has none (an unmatched left join). */
+type Hydrate = (row: Row) => ObjectLiteral | null;
+
+const hydrators = new WeakMap<object, Map<string, Hydrate>>();
+
+/**
+ * The entity of `alias` in a raw row, column by column as TypeORM converts
+ * it (the driver's `prepareHydratedValue`: dates, booleans, transformers;
+ * embedded columns into their objects), from metadata read once per
+ * entity and alias.
+ */
+function hydrator(em: EntityManager, target: new () => ObjectLiteral, alias: string): Hydrate {
+  const metadata = em.connection.getMetadata(target);
+  let byAlias = hydrators.get(metadata);
+  if (!byAlias) hydrators.set(metadata, (byAlias = new Map()));
+  let hydrate = byAlias.get(alias);
+  if (hydrate) return hydrate;
+  const { driver } = em.connection;
+  const columns = metadata.columns.map((column) => ({ column, key: `${alias}_${column.databaseName}` }));
+  const primary = metadata.primaryColumns.map((column) => `${alias}_${column.databaseName}`);
+  hydrate = (row) => {
+    if (primary.every((key) => row[key] === null || row[key] === undefined)) return null;
+    const entity = metadata.create() as ObjectLiteral;
+    for (const { column, key } of columns) {
+      if (!(key in row)) throw new Error(`The query did not select ${key}.`);
+      column.setEntityValue(entity, driver.prepareHydratedValue(row[key], column));
+    }
+    return entity;
+  };
+  byAlias.set(alias, hydrate);
+  return hydrate;
+}
+
+const texts = new WeakMap<object, Map<string, string>>();
+
+/** Whether every use of a kept SQL text is checked against the query builder's own (tests). */
+const CHECK_SHAPES = process.env.NODE_ENV === 'test';
+
+/**
+ * The raw rows of a query, its SQL text built by the query builder once per
+ * `shape` and kept: the query builder rebuilds the whole text on every run,
+ * which on the bench's one-customer read (b) took 15% of the API's CPU time
+ * (profile: getQuery, replacePropertyNamesForTheWholeQuery,
+ * createSelectExpression). `shape` must name everything that changes the
+ * text (which conditions, the limit), not the parameters' values; under
+ * tests every run compares the kept text with a fresh one, so a shape that
+ * misses something fails there.
+ */
+async function rawRows(em: EntityManager, qb: SelectQueryBuilder<ObjectLiteral>, shape: string): Promise<Row[]> {
+  let byShape = texts.get(em.connection);
+  if (!byShape) texts.set(em.connection, (byShape = new Map()));
+  let text = byShape.get(shape);
+  if (text === undefined) byShape.set(shape, (text = qb.getQuery()));
+  else if (CHECK_SHAPES && text !== qb.getQuery()) throw new Error(`The query of shape ${shape} changed its text.`);
+  const [sql, parameters] = em.connection.driver.escapeQueryWithParameters(text, qb.getParameters());
+  return em.query(sql, parameters) as Promise<Row[]>;
+}
+
+/**
+ * Runs a query whose joins each add at most one row (`…JoinAndMapOne` on a
+ * key), and makes its entities from the raw rows: the root one, with the
+ * joined ones set on the properties `joins` names. Its SQL text is kept per
+ * `shape` (see rawRows).
+ *
+ * Why not `getMany`: its transformer groups the rows by primary key to
+ * merge one-to-many joins, which these queries do not have. On the bench's
+ * page of 100 customers (a0) that grouping and hydration took 27% of the
+ * API's CPU time (profile: executeEntitiesAndRawResults) and most of its
+ * garbage collection (19%).
+ */
+export async function oneToOneRows<T extends ObjectLiteral>(
+  em: EntityManager,
+  qb: SelectQueryBuilder<T>,
+  shape: string,
+  root: { alias: string; entity: new () => T },
+  joins: Record<string, { alias: string; entity: new () => ObjectLiteral }> = {},
+): Promise<T[]> {
+  const rootOf = hydrator(em, root.entity, root.alias);
+  const joined = Object.entries(joins).map(([property, join]) => ({ property, hydrate: hydrator(em, join.entity, join.alias) }));
+  const rows = await rawRows(em, qb, shape);
+  return rows.map((row) => {
+    const entity = rootOf(row) as T;
+    for (const { property, hydrate } of joined) (entity as ObjectLiteral)[property] = hydrate(row);
+    return entity;
+  });
+}
