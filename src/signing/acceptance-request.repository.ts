@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { AgreementTemplate } from '../agreements/agreement.entity';
 import { Customer } from '../customers/customer.entity';
 import { Partner } from '../partners/partner.entity';
+import { oneToOneRows } from '../shared/joined-rows';
 import { forUpdate } from '../shared/locking';
 import { AcceptanceRequest, AcceptanceRequestStatus } from './acceptance-request.entity';
 
@@ -76,7 +77,11 @@ export class AcceptanceRequestRepository {
     return this.filtered(em, query).getCount();
   }
 
-  /** The request whose link has this token hash, with the names its page shows; null when none has it. */
+  /**
+   * The request whose link has this token hash, with the names its page shows; null when none has it.
+   * One statement, its text kept and its row made into entities directly, so that a link that is
+   * found costs next to nothing more than one that is not (no way to tell them apart by time).
+   */
   async withNames(em: EntityManager, tokenHash: string, lock = false): Promise<RequestWithNames | null> {
     const qb = em
       .createQueryBuilder(AcceptanceRequest, 'r')
@@ -84,7 +89,14 @@ export class AcceptanceRequestRepository {
       .innerJoinAndMapOne('r.customer', Customer, 'c', 'c.id = r.customerId')
       .innerJoinAndMapOne('r.template', AgreementTemplate, 't', 't.templateId = r.templateId')
       .where('r.tokenHash = :tokenHash', { tokenHash });
-    const found = (await (lock ? forUpdate(qb) : qb).getOne()) as (AcceptanceRequest & { partner: Partner; customer: Customer; template: AgreementTemplate }) | null;
+    type Joined = AcceptanceRequest & { partner: Partner; customer: Customer; template: AgreementTemplate };
+    const [found] = lock
+      ? [(await forUpdate(qb).getOne()) as Joined | null]
+      : ((await oneToOneRows(em, qb, 'acceptance request by token hash', { alias: 'r', entity: AcceptanceRequest }, {
+          partner: { alias: 'p', entity: Partner },
+          customer: { alias: 'c', entity: Customer },
+          template: { alias: 't', entity: AgreementTemplate },
+        })) as Joined[]);
     if (!found) return null;
     const { partner, customer, template, ...request } = found;
     return {
