@@ -46,7 +46,7 @@ export interface NewAcceptanceRequest {
 }
 
 /** A request as a mutation returns it: with its link, which only the mutation that made it knows. */
-export type IssuedRequest = AcceptanceRequest & { signingUrl: string | null };
+export type RequestWithLink = AcceptanceRequest & { signingUrl: string | null };
 
 const REGIONS = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
 
@@ -72,7 +72,7 @@ export class AcceptanceRequestService implements SigningPort {
   ) {}
 
   /** requestCustomerAcceptance: a new PENDING request and its link. */
-  request(em: EntityManager, caller: Caller, input: NewAcceptanceRequest): Promise<IssuedRequest> {
+  request(em: EntityManager, caller: Caller, input: NewAcceptanceRequest): Promise<RequestWithLink> {
     const operation = Operation.REQUEST_CUSTOMER_ACCEPTANCE;
     return this.audit.attempt(
       em,
@@ -138,12 +138,12 @@ export class AcceptanceRequestService implements SigningPort {
         if (sendEmail) this.mailAfterCommit(tx, request, token);
         return Object.assign(request, { signingUrl: signingUrl(this.signing.baseUrl, token) });
       },
-      (issued) => ({ customerId: issued.customerId }),
+      (made) => ({ customerId: made.customerId }),
     );
   }
 
   /** renewAcceptanceRequest: a new link for a PENDING request (the old one stops working), its expiry started again. */
-  renew(em: EntityManager, caller: Caller, id: string, expiresInMinutes: number | null | undefined, sendEmail: boolean | null | undefined): Promise<IssuedRequest> {
+  renew(em: EntityManager, caller: Caller, id: string, expiresInMinutes: number | null | undefined, sendEmail: boolean | null | undefined): Promise<RequestWithLink> {
     return this.change(em, caller, Operation.RENEW_ACCEPTANCE_REQUEST, id, async (tx, request, now) => {
       const minutes = expiryOf(expiresInMinutes, 'expiresInMinutes');
       const email = this.emailWanted(sendEmail);
@@ -158,7 +158,7 @@ export class AcceptanceRequestService implements SigningPort {
   }
 
   /** cancelAcceptanceRequest: withdraws a PENDING or SIGNED request; its link stops working. */
-  cancel(em: EntityManager, caller: Caller, id: string): Promise<IssuedRequest> {
+  cancel(em: EntityManager, caller: Caller, id: string): Promise<RequestWithLink> {
     return this.change(em, caller, Operation.CANCEL_ACCEPTANCE_REQUEST, id, async (tx, request, now) => {
       if (!isOpen(request, now)) throw closed(request, now, 'cancelled', 'PENDING or SIGNED');
       await this.requests.update(tx, request.id, { status: CANCELLED });
@@ -167,7 +167,7 @@ export class AcceptanceRequestService implements SigningPort {
   }
 
   /** finalizeAcceptanceRequest: records the acceptance of a SIGNED request, under every rule a confirmation has. */
-  finalize(em: EntityManager, caller: Caller, id: string): Promise<IssuedRequest & { acceptance?: Acceptance }> {
+  finalize(em: EntityManager, caller: Caller, id: string): Promise<RequestWithLink & { acceptance?: Acceptance }> {
     return this.change(em, caller, Operation.FINALIZE_ACCEPTANCE_REQUEST, id, async (tx, request, now) => {
       if (statusAt(request, now) !== SIGNED) throw closed(request, now, 'finalized', 'SIGNED');
       const role = requireAccess(caller, Operation.FINALIZE_ACCEPTANCE_REQUEST);
@@ -390,8 +390,8 @@ export class AcceptanceRequestService implements SigningPort {
     caller: Caller,
     operation: Operation,
     id: string,
-    work: (tx: EntityManager, request: AcceptanceRequest, now: Date) => Promise<IssuedRequest>,
-  ): Promise<IssuedRequest> {
+    work: (tx: EntityManager, request: AcceptanceRequest, now: Date) => Promise<RequestWithLink>,
+  ): Promise<RequestWithLink> {
     return this.audit.attempt(
       em,
       caller,
