@@ -96,6 +96,21 @@ describe.each(testDatabases())('customer-signed acceptance over HTTP (%s)', (kin
     expect(await page.text()).toContain('lang="de"');
   });
 
+  it('with an Idempotency-Key, the kept response holds no link: a replay answers signingUrl null', async () => {
+    const id = await freshCustomer();
+    const headers = { 'idempotency-key': `sign-${id}` };
+    const first = await app.gql(admin, REQUEST, { input: { customerId: id, country: 'DE' } }, headers);
+    const made = first.body.data!.requestCustomerAcceptance.request;
+    expect(made.signingUrl).toMatch(/\/sign\//);
+    const token = made.signingUrl.split('/').pop();
+    const rows = await app.db.query<{ body: string }>('SELECT response_body AS body FROM idempotency_keys');
+    expect(rows.some((r) => String(r.body).includes(made.id))).toBe(true);
+    expect(rows.filter((r) => String(r.body).includes(token))).toEqual([]);
+    const replay = await app.gql(admin, REQUEST, { input: { customerId: id, country: 'DE' } }, headers);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body.data!.requestCustomerAcceptance.request).toEqual({ ...made, signingUrl: null });
+  });
+
   it('refuses by role table, partner type, cloud, visibility, version, expiry, country, and e-mail without SMTP', async () => {
     const id = await freshCustomer();
     const other = `SIGN-OTHER-${++n}`;
