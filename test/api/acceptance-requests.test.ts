@@ -347,3 +347,24 @@ describe.each(testDatabases())('customer-signed acceptance over HTTP (%s)', (kin
     expect(unknown).toBe(1);
   });
 });
+
+describe.each(testDatabases())('tries on signing links per client address, on the real server (%s)', (kind) => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startSigningApp(kind, { env: { SIGNING_RATE_LIMIT_BURST: '3', SIGNING_RATE_LIMIT_PER_MINUTE: '1' } });
+  });
+  afterAll(() => app?.close());
+
+  it('are limited before any lookup: over the burst, 429 with Retry-After; the API itself is not', async () => {
+    const link = `${app.url}/sign/${'B'.repeat(43)}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await fetch(link)).status);
+    expect(statuses).toEqual([404, 404, 404, 429]);
+    const limited = await fetch(link);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await app.countStatements(() => fetch(link))).toBe(0);
+    expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+  });
+});
