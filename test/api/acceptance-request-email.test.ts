@@ -21,7 +21,7 @@ describe.each(testDatabases())('the signing e-mail, sent by the server (%s)', (k
     return id;
   };
   const request = async (customerId: string) => {
-    const { body } = await app.gql(admin, REQUEST, { input: { customerId, country: 'DE', sendEmail: true } });
+    const { body } = await app.gql(admin, REQUEST, { input: { customerId, country: 'DE', language: 'de-DE', sendEmail: true } });
     expect(body.errors).toBeUndefined();
     return body.data!.requestCustomerAcceptance.request as { id: string; signingUrl: string };
   };
