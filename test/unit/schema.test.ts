@@ -8,7 +8,7 @@ import { buildSchema } from '../../src/graphql/schema';
 import { contractFile } from '../helpers/contract';
 
 const root = join(__dirname, '..', '..');
-const contractFiles = [contractFile('schema.graphql'), contractFile('integrations.graphql')];
+const contractFiles = [contractFile('schema.graphql'), contractFile('integrations.graphql'), contractFile('customer-signing.graphql')];
 
 describe('the served schema', () => {
   let served: GraphQLSchema;
@@ -20,7 +20,7 @@ describe('the served schema', () => {
     expect(readFileSync(join(root, 'schema', 'schema.graphql'), 'utf8')).toBe(await servedSdl());
   });
 
-  it('contains the whole public contract, integrations included: no breaking change against it', () => {
+  it('contains the whole public contract, integrations and customer signing included: no breaking change against it', () => {
     const contract = buildSdl(contractFiles.map((f) => readFileSync(f, 'utf8')).join('\n'));
     expect(findBreakingChanges(contract, served)).toEqual([]);
   });
