@@ -7,7 +7,7 @@ import { documentUri, MovableClock, startSigningApp, templateWithDocuments } fro
 
 const REQUEST = `mutation ($input: RequestCustomerAcceptanceInput!) { requestCustomerAcceptance(input: $input) { request { id signingUrl status } } }`;
 const STATUS = `query ($id: ID!) { customer(id: $id) {
-  agreementStatus { status canTransact customerSigned openRequest { id } acceptance { method channel acceptedBy { firstName lastName } } }
+  agreementStatus { status canTransact customerSigned openRequest { id } acceptance { method channel dateAgreed acceptedBy { firstName lastName } } }
   acceptanceRequests { nodes { id status declineReason acceptance { method } } }
 } }`;
 
@@ -78,7 +78,8 @@ describe.each(testDatabases())('the signing link end to end, in Chromium (%s)', 
         canTransact: true,
         customerSigned: true,
         openRequest: null,
-        acceptance: { method: 'CUSTOMER_SIGNED', channel: 'SIGNING_LINK', acceptedBy: { firstName: 'Jana', lastName: 'Becker' } },
+        // Without JavaScript the page sends no local date: the UTC date.
+        acceptance: { method: 'CUSTOMER_SIGNED', channel: 'SIGNING_LINK', dateAgreed: new Date().toISOString().slice(0, 10), acceptedBy: { firstName: 'Jana', lastName: 'Becker' } },
       });
       expect(now.acceptanceRequests.nodes[0]).toMatchObject({ id: made.id, status: 'FINALIZED', acceptance: { method: 'CUSTOMER_SIGNED' } });
       // The used link shows its outcome only.
@@ -112,6 +113,27 @@ describe.each(testDatabases())('the signing link end to end, in Chromium (%s)', 
     const now = await status(id);
     expect(now.acceptanceRequests.nodes[0]).toMatchObject({ status: 'DECLINED', declineReason: '법무팀 검토가 필요합니다.' });
     expect(now.agreementStatus).toMatchObject({ status: 'NOT_ACCEPTED', openRequest: null });
+  });
+
+  it("with JavaScript on, BY_PARTNER: the signatory's own date is kept, and becomes dateAgreed when the partner finalizes", async () => {
+    const timezoneId = new Date().getUTCHours() >= 12 ? 'Pacific/Kiritimati' : 'Pacific/Pago_Pago';
+    const localDate = new Intl.DateTimeFormat('en-CA', { timeZone: timezoneId }).format(new Date());
+    const id = await freshCustomer('Fabrikam Korea', contact({ firstName: '민준', lastName: '김', email: 'minjun.kim@fabrikam.example' }));
+    const made = await request({ customerId: id, country: 'KR', finalize: 'BY_PARTNER' });
+    const opened = await openPage(browser, made.signingUrl, { javaScript: true, timezoneId });
+    try {
+      const { page } = opened;
+      await page.getByLabel(/본인은 Microsoft 고객 계약의 내용을 읽었으며/).check();
+      await page.getByLabel('서명자 성명 (필수)').fill('김민준');
+      expect((await submit(page, '동의합니다'))?.status()).toBe(200);
+      expect(opened.console).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+    expect((await status(id)).agreementStatus).toMatchObject({ status: 'NOT_ACCEPTED', openRequest: { id: made.id } });
+    const { body } = await app.gql(admin, 'mutation ($id: ID!) { finalizeAcceptanceRequest(id: $id) { request { status acceptance { dateAgreed method } } } }', { id: made.id });
+    expect(body.data!.finalizeAcceptanceRequest.request).toEqual({ status: 'FINALIZED', acceptance: { dateAgreed: localDate, method: 'CUSTOMER_SIGNED' } });
+    expect((await status(id)).agreementStatus).toMatchObject({ status: 'ACCEPTED', customerSigned: true });
   });
 
   it('an expired link shows the one invalid-link page, and nothing can be answered', async () => {
