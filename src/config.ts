@@ -1,5 +1,7 @@
+import { type NotificationsConfig, notificationsConfigFrom } from './notifications/notifications-config';
 import { ConfigError } from './shared/config-error';
 import { type SigningConfig, signingConfigFrom } from './signing/signing-config';
+
 /**
  * The environment, parsed and validated once. Anything wrong stops start-up
  * with a message naming the variable.
@@ -38,6 +40,8 @@ export interface Config {
   shutdown: { delayMs: number; timeoutMs: number };
   /** The signing page and its e-mail: SIGNING_BASE_URL, SIGNING_SECRET, SMTP_URL, MAIL_FROM, SIGNING_RATE_LIMIT_*. */
   signing: SigningConfig;
+  /** Webhooks and live updates (REDIS_URL). */
+  notifications: NotificationsConfig;
 }
 
 /** A token bucket: `burst` requests at once, refilled at `perSecond`. */
@@ -64,7 +68,7 @@ export interface IdempotencyConfig {
   waitMs: number;
 }
 
-export { ConfigError } from './shared/config-error';
+export { ConfigError };
 
 /** Used only outside production when JWT_SECRET is unset, so that `npm start` and the CLI agree. */
 export const DEVELOPMENT_SECRET = 'mca-acceptance-api development secret: never use in production';
@@ -113,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ttlMs: positive(env, 'IDEMPOTENCY_TTL_HOURS', 24) * 3_600_000,
       waitMs: positive(env, 'IDEMPOTENCY_WAIT_SECONDS', 10) * 1000,
     },
+    notifications: notificationsConfigFrom(env, production),
     // Last: the settings it builds on (PORT) are checked, and named, first.
     signing: signingConfigFrom(env),
   };

@@ -8,7 +8,7 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { createAuthenticator } from './auth/authenticate';
+import { type Authenticator, createAuthenticator } from './auth/authenticate';
 import type { Caller } from './auth/caller';
 import { createTokenVerifier } from './auth/tokens';
 import type { Config } from './config';
@@ -20,6 +20,7 @@ import { knownOperationTypes } from './graphql/known-operation-types';
 import { oneMutationPerOperation } from './graphql/one-mutation-per-operation';
 import { costLimit, limitRules } from './graphql/operation-limits';
 import { buildSchema } from './graphql/schema';
+import { subscriptionExecution } from './graphql/subscriptions';
 import { crossOrigin } from './http/cors';
 import { health } from './http/health';
 import { errorBody, sendJson } from './http/io';
@@ -28,6 +29,9 @@ import { RateLimiter } from './http/rate-limit';
 import { requestLog } from './http/request-log';
 import { router } from './http/router';
 import { restEndpoint } from './integrations/rest';
+import { publishCommittedStatusChanges } from './notifications/live-status';
+import { liveUpdatesFrom } from './notifications/live-updates';
+import { attachSubscriptionServer } from './notifications/subscription-server';
 import { createServices, type Services } from './services';
 import { createSigningHandler } from './signing/signing-handler';
 import { type Clock, systemClock } from './shared/clock';
@@ -70,7 +74,8 @@ export async function createServer(deps: ServerDeps): Promise<AppServer> {
   const metrics = new Metrics(db);
   const schema = await buildSchema();
   const apollo = await startApollo(config, logger, metrics, schema);
-  const authenticate = signIn(config, services);
+  const callerOf = createAuthenticator(services.db, services.partners, createTokenVerifier(config.tokens), config.partnerCacheMs);
+  const authenticate = signIn(config, callerOf);
 
   let draining = false;
   const { live, ready } = health(db, () => draining);
@@ -106,9 +111,24 @@ export async function createServer(deps: ServerDeps): Promise<AppServer> {
     void handle(req, res);
   });
 
+  // Status changes, once committed here, to the subscribers of every process (with REDIS_URL) or of this one.
+  const liveUpdates = liveUpdatesFrom(config.notifications.redisUrl, { logger });
+  publishCommittedStatusChanges(services.outbox, liveUpdates, logger);
+  const subscriptions = attachSubscriptionServer(http, {
+    schema,
+    authenticate: callerOf,
+    ...subscriptionExecution(services, liveUpdates),
+    formatError: formatError(logger),
+    validationRules: limitRules(config.limits),
+    maxTokens: config.limits.tokens,
+    production: config.production,
+    logger,
+  });
+
   const stopPruning = services.idempotency.pruneRegularly(logger);
   const stopSweeping = services.audit.sweepRegularly();
   services.fanouts.runRegularly(FANOUT_POLL_MS);
+  services.webhooks.start();
 
   const server: AppServer = {
     http,
@@ -123,6 +143,7 @@ export async function createServer(deps: ServerDeps): Promise<AppServer> {
       stopPruning();
       stopSweeping();
       if (delayMs > 0) await sleep(delayMs);
+      await subscriptions.close();
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
       const idle = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
@@ -135,6 +156,8 @@ export async function createServer(deps: ServerDeps): Promise<AppServer> {
       await services.fanouts.stop();
       await services.signingMailer?.settled();
       services.signingMailer?.stop();
+      await services.webhooks.stop();
+      await liveUpdates.close();
       await services.audit.settled();
       await services.audit.chainAll().catch((error: unknown) => logger.error({ err: error }, 'chaining audit events failed'));
       await apollo.stop();
@@ -179,8 +202,7 @@ async function startApollo(config: Config, logger: Logger, metrics: Metrics, sch
  * The signed-in caller of a request (from its Authorization header alone), within its partner's rate
  * limit. A request without a valid token is refused within its address's limit: 401, else 429.
  */
-function signIn(config: Config, services: Services) {
-  const authenticate = createAuthenticator(services.db, services.partners, createTokenVerifier(config.tokens), config.partnerCacheMs);
+function signIn(config: Config, authenticate: Authenticator) {
   const partnerLimit = new RateLimiter(config.rateLimit, 'from your partner');
   const addressLimit = new RateLimiter(config.unauthenticatedRateLimit, 'without a valid token from your address', MAX_LIMITED_ADDRESSES);
   return async (req: IncomingMessage): Promise<Caller> => {

@@ -21,6 +21,10 @@ import type { Logger } from './shared/logger';
 import type { Database } from './shared/unit-of-work';
 import { FanoutRepository } from './notifications/fanout.repository';
 import { FanoutService } from './notifications/fanout.service';
+import { notificationsConfigFrom } from './notifications/notifications-config';
+import { WebhookRepository } from './notifications/webhook.repository';
+import { createWebhookSender } from './notifications/webhook-sender';
+import { WebhookService } from './notifications/webhook.service';
 import { Outbox } from './status/outbox';
 import { StatusEventRepository } from './status/status-event.repository';
 import { StatusRepository } from './status/status.repository';
@@ -50,18 +54,23 @@ export interface Services {
   /** Null without SMTP_URL: e-mail is not configured. */
   signingMailer: SigningMailer | null;
   signing: SigningConfig;
+  webhooks: WebhookService;
 }
 
 export function createServices(
   db: Database,
   clock: Clock,
-  config: Pick<Config, 'idempotency' | 'agreementCacheMs'> & { signing?: SigningConfig },
+  config: Pick<Config, 'idempotency' | 'agreementCacheMs'> & Partial<Pick<Config, 'notifications' | 'signing'>>,
   logger: Logger,
 ): Services {
   const partners = new PartnerRepository();
   const agreements = new AgreementRepository();
   const catalogue = new AgreementCatalogue(agreements, clock, config.agreementCacheMs);
-  const outbox = new Outbox(db, new StatusEventRepository(), clock);
+  const statusEvents = new StatusEventRepository();
+  const outbox = new Outbox(db, statusEvents, clock);
+  const webhooks = webhookService(db, clock, statusEvents, config, logger);
+  // Events just committed go out at once; the service's poll picks up those of other processes.
+  outbox.onCommitted(() => webhooks.nudge());
   const auditRecords = new AuditRepository();
   const audit = new AuditTrail(db, auditRecords, clock, logger);
   const customerRecords = new CustomerRepository();
@@ -97,5 +106,13 @@ export function createServices(
     acceptanceRequests,
     signingMailer,
     signing,
+    webhooks,
   };
+}
+
+function webhookService(db: Database, clock: Clock, events: StatusEventRepository, config: Partial<Pick<Config, 'notifications'>>, logger: Logger): WebhookService {
+  // Without a configuration (tools that deliver nothing): the production policy.
+  const { webhooks } = config.notifications ?? notificationsConfigFrom({}, true);
+  const send = createWebhookSender({ policy: { allowLocal: webhooks.allowLocalDestinations }, timeoutMs: webhooks.timeoutMs });
+  return new WebhookService(db, clock, new WebhookRepository(), events, send, webhooks, logger);
 }

@@ -74,7 +74,7 @@ export class AuditTrail {
     const subject = { ...named };
     try {
       // The event is part of what the attempt writes: without it, nothing of the attempt is kept.
-      return await em.transaction(async (attempt) => {
+      return await this.db.part(em, async (attempt) => {
         const result = await work(attempt, subject);
         await this.record(attempt, eventOf(caller, operation, { ...subject, ...done(result) }, AuditOutcome.SUCCEEDED, null));
         return result;

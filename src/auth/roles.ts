@@ -31,6 +31,7 @@ export enum Operation {
   CANCEL_ACCEPTANCE_REQUEST = 'CANCEL_ACCEPTANCE_REQUEST',
   FINALIZE_ACCEPTANCE_REQUEST = 'FINALIZE_ACCEPTANCE_REQUEST',
   READ_ACCEPTANCE_REQUESTS = 'READ_ACCEPTANCE_REQUESTS',
+  MANAGE_WEBHOOKS = 'MANAGE_WEBHOOKS',
 }
 
 export interface AccessRule {
@@ -71,6 +72,11 @@ export const ACCESS: Readonly<Record<Operation, AccessRule>> = {
     roles: [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT],
     partnerTypes: ALL_PARTNERS,
     description: 'read the audit trail',
+  },
+  [Operation.MANAGE_WEBHOOKS]: {
+    roles: [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT],
+    partnerTypes: ALL_PARTNERS,
+    description: 'manage webhook endpoints',
   },
 };
 

@@ -1,5 +1,5 @@
 import { DirectiveLocation, GraphQLDirective, GraphQLList, GraphQLNonNull, GraphQLSchema, type GraphQLUnionType } from 'graphql';
-import { buildSchema as buildTypeGraphQLSchema } from 'type-graphql';
+import { buildSchema as buildTypeGraphQLSchema, type PubSub } from 'type-graphql';
 import {
   AcceptanceConnection,
   AcceptanceResolver,
@@ -15,6 +15,9 @@ import { CustomerConnection, CustomerResolver } from '../customers/customer.reso
 import { CustomerSubscriptionsResolver, OfferResolver, SubscriptionResolver } from '../orders/offer.resolver';
 import { OrderResolver } from '../orders/order.resolver';
 import { ViewerResolver } from '../auth/viewer.resolver';
+import { AgreementStatusChangeResolver } from '../notifications/status-change.resolver';
+import { WebhookResolver } from '../notifications/webhook.resolver';
+import { WebhookDeliveryConnection } from '../notifications/webhook.types';
 import { DateTime } from '../shared/scalars';
 import { AgreementStatusResolver } from '../status/agreement-status.resolver';
 import {
@@ -37,6 +40,16 @@ function authDirective(schema: GraphQLSchema): GraphQLDirective {
     args: { requires: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(role as never))) } },
   });
 }
+
+/** type-graphql asks for a PubSub as soon as there is a subscription; each of ours brings its own `subscribe`, so topics are never used. */
+const noTopics: PubSub = {
+  publish() {
+    throw new Error('Subscriptions here have no topics.');
+  },
+  subscribe() {
+    throw new Error('Subscriptions here have no topics.');
+  },
+};
 
 let built: Promise<GraphQLSchema> | undefined;
 
@@ -65,7 +78,11 @@ export function buildSchema(): Promise<GraphQLSchema> {
         CustomerAcceptanceRequestsResolver,
         OpenRequestResolver,
         AcceptanceRequestConnection.Resolver,
+        AgreementStatusChangeResolver,
+        WebhookResolver,
+        WebhookDeliveryConnection.Resolver,
       ],
+      pubSub: noTopics,
       authChecker,
       scalarsMap: [{ type: Date, scalar: DateTime }],
       validate: false,

@@ -1,4 +1,4 @@
-import { ConfigError } from '../config';
+import { ConfigError } from '../shared/config-error';
 
 /** Webhook and live-update settings, parsed once at start-up; a bad value stops it naming the variable. */
 export interface NotificationsConfig {
@@ -12,6 +12,10 @@ export interface WebhookConfig {
   timeoutMs: number;
   /** Outside production only: destinations may use http and resolve to loopback or private addresses. */
   allowLocalDestinations: boolean;
+  /** Endpoints one partner may register. */
+  endpointLimit: number;
+  /** Delivered events and finished deliveries are kept this long, then pruned. */
+  retentionDays: number;
 }
 
 export function notificationsConfigFrom(env: NodeJS.ProcessEnv, production: boolean): NotificationsConfig {
@@ -24,6 +28,8 @@ export function notificationsConfigFrom(env: NodeJS.ProcessEnv, production: bool
     webhooks: {
       timeoutMs: wholeNumber(env, 'WEBHOOK_TIMEOUT_SECONDS', 10, 1, 60) * 1000,
       allowLocalDestinations,
+      endpointLimit: wholeNumber(env, 'WEBHOOK_ENDPOINT_LIMIT', 10, 1, 100),
+      retentionDays: wholeNumber(env, 'WEBHOOK_RETENTION_DAYS', 30, 1, 3650),
     },
   };
 }

@@ -1,8 +1,11 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
+  createSourceEventStream,
   type DocumentNode,
+  execute,
   type ExecutionArgs,
+  type ExecutionResult,
   getOperationAST,
   GraphQLError,
   type GraphQLFormattedError,
@@ -44,6 +47,11 @@ export interface SubscriptionServerOptions<Caller, Context> {
   maxSubscriptionsPerConnection?: number;
   /** How often the token of an open connection is checked again: once it has expired the connection is closed (4401). */
   reauthenticateMs?: number;
+  /**
+   * Runs the operation for one event of a subscription (graphql-js's execute by default): where the
+   * server gives each message a unit of work of its own, so that what it reads is read when it is sent.
+   */
+  executeEvent?: (args: ExecutionArgs) => Promise<ExecutionResult>;
 }
 
 export interface SubscriptionServer {
@@ -113,6 +121,7 @@ export function attachSubscriptionServer<Caller, Context>(http: Server, options:
       schema,
       isProd: options.production ?? true,
       connectionInitWaitTimeout: settings.connectionInitTimeoutMs,
+      subscribe: (args) => eachEvent(args, options.executeEvent ?? ((event) => Promise.resolve(execute(event)))),
       onConnect: async ({ connectionParams, extra: { socket } }) => {
         const authorization = authorizationOf(connectionParams);
         try {
@@ -184,6 +193,43 @@ export function attachSubscriptionServer<Caller, Context>(http: Server, options:
       return (closed ??= Promise.resolve(server.dispose()));
     },
   };
+}
+
+/**
+ * graphql-js's subscribe, with each event's execution run by `run`: the source
+ * stream (the subscription field's subscribe), then one execution per event,
+ * one at a time, in order. An execution that fails (the database did not
+ * answer) is sent as that message's error; the stream goes on.
+ */
+async function eachEvent(args: ExecutionArgs, run: (args: ExecutionArgs) => Promise<ExecutionResult>): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+  const stream = await createSourceEventStream(args);
+  if (!(Symbol.asyncIterator in stream)) return stream;
+  const source = stream[Symbol.asyncIterator]();
+  const ended = (): Promise<IteratorResult<ExecutionResult>> => Promise.resolve({ value: undefined, done: true });
+  const events: AsyncGenerator<ExecutionResult> = {
+    async next() {
+      const event = await source.next();
+      if (event.done) return { value: undefined, done: true };
+      try {
+        return { value: await run({ ...args, rootValue: event.value }), done: false };
+      } catch (error) {
+        const failure = error instanceof GraphQLError ? error : new GraphQLError((error as Error).message, { originalError: error as Error });
+        return { value: { errors: [failure] }, done: false };
+      }
+    },
+    async return() {
+      await source.return?.();
+      return ended();
+    },
+    async throw(error: unknown) {
+      await source.return?.();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return events;
+    },
+  };
+  return events;
 }
 
 function authorizationOf(payload: Readonly<Record<string, unknown>> | undefined): string | undefined {

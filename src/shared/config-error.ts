@@ -1,2 +1,2 @@
-/** A setting that is missing or wrong: start-up stops with its message, which names the variable. */
+/** A setting of the environment that is missing or wrong: start-up stops with its message, which names the variable. */
 export class ConfigError extends Error {}

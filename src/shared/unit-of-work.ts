@@ -129,6 +129,22 @@ export class Database {
   }
 
   /**
+   * A part of the write `em` belongs to that can fail on its own (a savepoint):
+   * when it fails, what it wrote is undone and what it asked to run after the
+   * commit (afterCommit) is dropped, while the rest of the unit goes on.
+   */
+  async part<T>(em: EntityManager, work: (em: EntityManager) => Promise<T>): Promise<T> {
+    const pending = em.queryRunner ? this.committed.get(em.queryRunner) : undefined;
+    const kept = pending?.length ?? 0;
+    try {
+      return await em.transaction(work);
+    } catch (error) {
+      pending?.splice(kept);
+      throw error;
+    }
+  }
+
+  /**
    * Runs `done` once the write `em` belongs to has committed (never when it
    * rolls back): what must not happen for a write that did not (background
    * work it starts, messages about it).

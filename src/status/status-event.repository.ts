@@ -18,6 +18,15 @@ export class StatusEventRepository {
     return forUpdate(em.createQueryBuilder(StatusEvent, 'e').where('e.dispatched = 0').orderBy('e.position').limit(limit), { skipLocked: true }).getMany();
   }
 
+  /**
+   * The oldest events not yet dispatched, read without locking them: for a
+   * reader that takes turns with the others by a lock of its own, so that the
+   * transactions recording events never wait for it.
+   */
+  undispatched(em: EntityManager, limit: number): Promise<StatusEvent[]> {
+    return em.createQueryBuilder(StatusEvent, 'e').where('e.dispatched = 0').orderBy('e.position').limit(limit).getMany();
+  }
+
   async markDispatched(em: EntityManager, positions: readonly number[]): Promise<void> {
     if (positions.length > 0) await em.createQueryBuilder().update(StatusEvent).set({ dispatched: true }).where('position IN (:...positions)', { positions }).execute();
   }

@@ -104,4 +104,29 @@ describe.each(testDatabases())('fields guarded by roles fail alone (%s)', (kind)
     expect(body.data).toEqual({ customer: { id: 'G-4', acceptanceRequests: null } });
     expect(body.errors).toEqual([expect.objectContaining({ path: ['customer', 'acceptanceRequests'], extensions: { code: 'FORBIDDEN' } })]);
   });
+
+  it('keeps `me` when the same query asks for the webhook endpoints the caller may not manage', async () => {
+    for (const roles of [['SALES_AGENT'], ['HELPDESK_AGENT']]) {
+      const token = await app.token(P.direct, roles, 'hooks-1');
+      const { status, body } = await app.gql(token, '{ me { userId } webhookEndpoints { id url deliveries { totalCount } } }');
+      expect(status).toBe(200);
+      expect(body.data).toEqual({ me: { userId: 'hooks-1' }, webhookEndpoints: null });
+      expect(body.errors).toEqual([expect.objectContaining({ path: ['webhookEndpoints'], extensions: { code: 'FORBIDDEN' } })]);
+    }
+    const admin = await app.token(P.direct, ['GLOBAL_ADMIN'], 'hooks-2');
+    const { body } = await app.gql(admin, '{ me { userId } webhookEndpoints { id } }');
+    expect(body).toEqual({ data: { me: { userId: 'hooks-2' }, webhookEndpoints: [] } });
+  });
+
+  it('refuses a webhook mutation to a role that may not manage endpoints, and writes nothing', async () => {
+    const sales = await app.token(P.direct, ['SALES_AGENT']);
+    const { status, body } = await app.gql(
+      sales,
+      'mutation { createWebhookEndpoint(input: { url: "https://hooks.example.com/x", events: [ACCEPTANCE_RECORDED] }) { secret endpoint { id } } }',
+    );
+    expect(status).toBe(200);
+    expect(body.data).toBeNull();
+    expect(body.errors).toEqual([expect.objectContaining({ path: ['createWebhookEndpoint'], extensions: { code: 'FORBIDDEN' } })]);
+    expect(await app.db.query('SELECT id FROM webhook_endpoints')).toEqual([]);
+  });
 });

@@ -87,10 +87,12 @@ describe.each(testDatabases())('GraphQL over HTTP (%s)', (kind) => {
   });
 
   // Found by the hostile-input properties: graphql-js 16 validates a subscription and fails it only when it runs.
-  it('refuses a subscription, which this API does not have, with 400 GRAPHQL_VALIDATION_FAILED', async () => {
-    const answer = await post(JSON.stringify({ query: 'subscription { me { userId } }' }));
+  it('refuses a subscription, which is served over WebSocket only, with 400 GRAPHQL_VALIDATION_FAILED', async () => {
+    const answer = await post(JSON.stringify({ query: 'subscription { agreementStatusChanged { reason } }' }));
     expect(answer.status).toBe(400);
-    expect(answer.json().errors).toEqual([expect.objectContaining({ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })]);
+    expect(answer.json().errors).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/^Subscriptions are served over WebSocket/), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
+    ]);
     expect(answer.json().data).toBeUndefined();
   });
 

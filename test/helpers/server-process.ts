@@ -15,7 +15,7 @@ export interface ServerProcess {
  * The compiled server (`node dist/src/main.js`, as `npm start` runs it) in a
  * process of its own, in production mode, over an existing database.
  */
-export async function startServerProcess(databaseUrl: string, env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<ServerProcess> {
+export async function startServerProcess(databaseUrl: string, env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = [], startupMs = 15_000): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...nodeArgs, join(root, 'dist', 'src', 'main.js')], {
     cwd: root,
     env: { ...process.env, NODE_ENV: 'production', JWT_SECRET: TEST_SECRET, ...PRODUCTION_SIGNING, DATABASE_URL: databaseUrl, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
@@ -25,7 +25,7 @@ export async function startServerProcess(databaseUrl: string, env: NodeJS.Proces
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server process did not start:\n${output}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`server process did not start:\n${output}`)), startupMs);
     const check = () => {
       const match = /"url":"(http:\/\/[^"]+)\/graphql"/.exec(output);
       if (match) {

@@ -56,6 +56,8 @@ export const PARTNER_CENTER_ERRORS: Readonly<Record<RefusalCode, PartnerCenterEr
   [ErrorCode.QUERY_LIMIT_EXCEEDED]: { status: 400, code: 800002 },
   [ErrorCode.IDEMPOTENCY_KEY_REUSED]: { status: 422, code: 800002 },
   [ErrorCode.IDEMPOTENCY_KEY_IN_USE]: { status: 409, code: 900192 },
+  // No /v1 route manages webhooks; listed for completeness of the one table.
+  [ErrorCode.WEBHOOK_ENDPOINT_LIMIT_REACHED]: { status: 409, code: 800002 },
   [ErrorCode.INTERNAL_SERVER_ERROR]: { status: 500, code: 800003 }, // "Unexpected service error"
   [RestErrorCode.BAD_REQUEST]: { status: 400, code: 800002 }, // "Invalid request input"
   [RestErrorCode.PAYLOAD_TOO_LARGE]: { status: 413, code: 800002 },
