@@ -9,6 +9,7 @@ import { LastSequence1764300000000 } from './1764300000000-LastSequence';
 import { CurrentAcceptanceFacts1764400000000 } from './1764400000000-CurrentAcceptanceFacts';
 import { ReacceptanceRules1764600000000 } from './1764600000000-ReacceptanceRules';
 import { Notifications1764600000100 } from './1764600000100-Notifications';
+import { AcceptanceRequests1764700000000 } from './1764700000000-AcceptanceRequests';
 import { AgreementDocuments1764700000100 } from './1764700000100-AgreementDocuments';
 
 /** Every migration, oldest first. */
@@ -24,5 +25,6 @@ export const migrations = [
   CurrentAcceptanceFacts1764400000000,
   ReacceptanceRules1764600000000,
   Notifications1764600000100,
+  AcceptanceRequests1764700000000,
   AgreementDocuments1764700000100,
 ];

@@ -1,5 +1,6 @@
 import { type NotificationsConfig, notificationsConfigFrom } from './notifications/notifications-config';
 import { ConfigError } from './shared/config-error';
+import { type SigningConfig, signingConfigFrom } from './signing/signing-config';
 
 /**
  * The environment, parsed and validated once. Anything wrong stops start-up
@@ -37,6 +38,8 @@ export interface Config {
   /** How long the published agreement versions a process has read are kept. */
   agreementCacheMs: number;
   shutdown: { delayMs: number; timeoutMs: number };
+  /** The signing page and its e-mail: SIGNING_BASE_URL, SIGNING_SECRET, SMTP_URL, MAIL_FROM, SIGNING_RATE_LIMIT_*. */
+  signing: SigningConfig;
   /** Webhooks and live updates (REDIS_URL). */
   notifications: NotificationsConfig;
 }
@@ -115,6 +118,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       waitMs: positive(env, 'IDEMPOTENCY_WAIT_SECONDS', 10) * 1000,
     },
     notifications: notificationsConfigFrom(env, production),
+    // Last: the settings it builds on (PORT) are checked, and named, first.
+    signing: signingConfigFrom(env),
   };
 }
 

@@ -10,6 +10,7 @@ import { Offer } from './orders/offer.entity';
 import { Order, OrderLineItem } from './orders/order.entity';
 import { Subscription } from './orders/subscription.entity';
 import { Partner } from './partners/partner.entity';
+import { AcceptanceRequest } from './signing/acceptance-request.entity';
 import { CurrentAcceptance } from './status/current-acceptance.entity';
 import { StatusCount } from './status/status-count.entity';
 import { StatusEvent } from './status/status-event.entity';
@@ -37,5 +38,6 @@ export const entities = (database: 'mysql' | 'sqlite') => [
   WebhookDeliveryRecord,
   StatusFanout,
   JobLease,
+  AcceptanceRequest,
   database === 'mysql' ? MysqlIdempotencyKey : SqliteIdempotencyKey,
 ];

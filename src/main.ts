@@ -22,8 +22,8 @@ async function prepareDatabase(config: Config, logger: Logger): Promise<boolean>
   if (embedded()) {
     await dataSource.runMigrations({ transaction: 'all' });
     if (config.production) return false;
-    const { imports } = createServices(new Database(dataSource), systemClock, config, logger);
-    return (await loadDemoData(imports, { onlyIfEmpty: true })) !== null;
+    const { imports, acceptanceRequests } = createServices(new Database(dataSource), systemClock, config, logger);
+    return (await loadDemoData(imports, { onlyIfEmpty: true }, acceptanceRequests)) !== null;
   }
   if (await dataSource.showMigrations()) {
     throw new ConfigError('The database has pending migrations: run `npm run cli -- migrate` first.');
@@ -59,8 +59,11 @@ async function serve(config: Config, logger: Logger, started: number): Promise<s
 async function printWelcome(config: Config, url: string, seeded: boolean): Promise<void> {
   if (!embedded() || config.production) return;
   const token = await signToken(config.tokens, { partnerId: DEMO_PARTNER_ID, userId: 'demo-admin', roles: ['ADMIN_AGENT'], expiresIn: '8h' });
+  const { acceptanceRequests } = createServices(new Database(dataSource), systemClock, config, createLogger('silent'));
   process.stdout.write(
     `\n${seeded ? 'Demo data loaded. ' : ''}GraphQL API ready at ${url}\n\nToken (ADMIN_AGENT of Contoso CSP, 8 hours):\n${token}\n\n` +
+      `Signing link of the demo's pending acceptance request (Nadia Haddad of Southridge Bank, in German; valid for seven days after it was loaded):\n` +
+      `${acceptanceRequests.demoSigningUrl()}\n\n` +
       `Try it:\ncurl -s ${url} -H 'content-type: application/json' -H 'authorization: Bearer ${token}' \\\n` +
       `  -d '{"query":"{ me { partner { name } } customers(first: 5) { totalCount nodes { companyName agreementStatus { status canTransact } } } }"}'\n\n`,
   );

@@ -33,6 +33,7 @@ import { publishCommittedStatusChanges } from './notifications/live-status';
 import { liveUpdatesFrom } from './notifications/live-updates';
 import { attachSubscriptionServer } from './notifications/subscription-server';
 import { createServices, type Services } from './services';
+import { createSigningHandler } from './signing/signing-handler';
 import { type Clock, systemClock } from './shared/clock';
 import { ErrorCode, UnauthenticatedError } from './shared/errors';
 import type { Logger } from './shared/logger';
@@ -88,6 +89,7 @@ export async function createServer(deps: ServerDeps): Promise<AppServer> {
       res.end(await metrics.registry.metrics());
     },
     crossOrigin: crossOrigin(config.corsOrigins),
+    signing: createSigningHandler({ port: services.acceptanceRequests, config: config.signing, clock: deps.clock, logger }),
   });
   const handle = requestLog(logger, metrics, (req, res, scope) =>
     route(req, res, scope).catch((error: unknown) => {
@@ -152,6 +154,8 @@ export async function createServer(deps: ServerDeps): Promise<AppServer> {
       http.closeAllConnections();
       await closed;
       await services.fanouts.stop();
+      await services.signingMailer?.settled();
+      services.signingMailer?.stop();
       await services.webhooks.stop();
       await liveUpdates.close();
       await services.audit.settled();

@@ -28,6 +28,10 @@ import { WebhookService } from './notifications/webhook.service';
 import { Outbox } from './status/outbox';
 import { StatusEventRepository } from './status/status-event.repository';
 import { StatusRepository } from './status/status.repository';
+import { AcceptanceRequestRepository } from './signing/acceptance-request.repository';
+import { AcceptanceRequestService } from './signing/acceptance-request.service';
+import { type SigningConfig, signingConfigFrom } from './signing/signing-config';
+import { SigningMailer } from './signing/signing-mailer';
 
 /** The services that own the rules, and the repositories they read and write through; one set per server or CLI run. */
 export interface Services {
@@ -46,10 +50,19 @@ export interface Services {
   imports: ImportService;
   outbox: Outbox;
   fanouts: FanoutService;
+  acceptanceRequests: AcceptanceRequestService;
+  /** Null without SMTP_URL: e-mail is not configured. */
+  signingMailer: SigningMailer | null;
+  signing: SigningConfig;
   webhooks: WebhookService;
 }
 
-export function createServices(db: Database, clock: Clock, config: Pick<Config, 'idempotency' | 'agreementCacheMs'> & Partial<Pick<Config, 'notifications'>>, logger: Logger): Services {
+export function createServices(
+  db: Database,
+  clock: Clock,
+  config: Pick<Config, 'idempotency' | 'agreementCacheMs'> & Partial<Pick<Config, 'notifications' | 'signing'>>,
+  logger: Logger,
+): Services {
   const partners = new PartnerRepository();
   const agreements = new AgreementRepository();
   const catalogue = new AgreementCatalogue(agreements, clock, config.agreementCacheMs);
@@ -70,6 +83,10 @@ export function createServices(db: Database, clock: Clock, config: Pick<Config, 
   customers.recordAcceptance = async (em, caller, customerId, input, path) =>
     (await acceptances.confirmWithin(em, caller, { ...input, customerId }, AcceptanceChannel.NEW_CUSTOMER, path)).acceptance;
   const orderRecords = new OrderRepository();
+  const signing = config.signing ?? signingConfigFrom({});
+  const requestRecords = new AcceptanceRequestRepository();
+  const signingMailer = signing.mail ? new SigningMailer(db, requestRecords, { baseUrl: signing.baseUrl, mail: signing.mail }, clock, logger) : null;
+  const acceptanceRequests = new AcceptanceRequestService(db, clock, audit, catalogue, acceptances, customerRecords, requestRecords, signing, signingMailer, logger);
   return {
     db,
     clock,
@@ -86,6 +103,9 @@ export function createServices(db: Database, clock: Clock, config: Pick<Config, 
     imports: new ImportService(db, clock, catalogue, partners, agreements, customerRecords, customers, orderRecords, acceptances, fanouts),
     outbox,
     fanouts,
+    acceptanceRequests,
+    signingMailer,
+    signing,
     webhooks,
   };
 }

@@ -271,7 +271,7 @@ export class AcceptanceService {
 }
 
 /** Outside the public cloud the agreement does not apply: confirm and attest are refused. */
-function requireAgreementApplies(caller: Caller): void {
+export function requireAgreementApplies(caller: Pick<Caller, 'partner'>): void {
   if (!agreementApplies(caller.partner.cloud)) {
     throw new DomainError(
       ErrorCode.AGREEMENT_NOT_SUPPORTED_IN_CLOUD,

@@ -212,6 +212,34 @@ export class AuditTrail {
     }
   }
 
+  /**
+   * Records a signatory's answer on the signing page within `em`, in the
+   * partner's chain like any attempt: no signed-in user made it, so the user
+   * is the signatory (`signatory:<request id>`) with no role, and the event
+   * carries the evidence the answer was given with.
+   */
+  async recordAnswer(
+    em: EntityManager,
+    answer: { partnerId: string; customerId: string; requestId: string; operation: string; acceptanceId: string | null; evidence: Record<string, unknown> },
+  ): Promise<void> {
+    const scope = currentRequestScope();
+    await this.record(em, {
+      id: randomUUID(),
+      partnerId: answer.partnerId,
+      userId: `signatory:${answer.requestId}`,
+      rolesHeld: '',
+      roleUsed: null,
+      operation: answer.operation,
+      customerId: answer.customerId,
+      outcome: AuditOutcome.SUCCEEDED,
+      code: null,
+      acceptanceId: answer.acceptanceId,
+      requestId: scope?.requestId ?? null,
+      correlationId: scope?.correlationId ?? null,
+      evidence: JSON.stringify({ acceptanceRequestId: answer.requestId, ...answer.evidence }),
+    });
+  }
+
   /** Writes an attempt's event within `em`: one insert, no lock; it joins its partner's chain moments after commit. */
   private async record(em: EntityManager, event: Omit<PendingAuditEvent, 'position' | 'at'>): Promise<void> {
     await this.repository.record(em, { ...event, at: this.clock.now() });
@@ -241,6 +269,7 @@ function eventOf(
     acceptanceId: subject.acceptanceId ?? null,
     requestId: scope?.requestId ?? null,
     correlationId: scope?.correlationId ?? null,
+    evidence: null,
   };
 }
 

@@ -40,6 +40,10 @@ abstract class AttemptColumns {
 
   @Column(text(128, { nullable: true }))
   correlationId!: string | null;
+
+  /** What a signatory's answer on the signing page was given with (JSON): the request, document, typed name, time, address hash, user agent. */
+  @Column(text(4000, { nullable: true }))
+  evidence!: string | null;
 }
 
 /** One attempt in its partner's hash chain. Only ever appended. */

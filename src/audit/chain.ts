@@ -23,6 +23,8 @@ export interface ChainedEvent {
   correlationId: string | null;
   /** The hash of the partner's previous event, or GENESIS_HASH. */
   previousHash: string;
+  /** What an answer on the signing page was given with (JSON), or null: covered by the hash when present. */
+  evidence?: string | null;
 }
 
 /**
@@ -51,8 +53,13 @@ export const chainedValues = (e: ChainedEvent): readonly unknown[] => [
  * The text an event's hash is taken over: a JSON array of its fields, led by
  * a format tag, so that no two different events read alike.
  */
-export const canonicalForm = (e: ChainedEvent): string =>
-  JSON.stringify(['audit-event/1', ...chainedValues(e).map((value) => (value instanceof Date ? value.toISOString() : value))]);
+export const canonicalForm = (e: ChainedEvent): string => {
+  const values = chainedValues(e).map((value) => (value instanceof Date ? value.toISOString() : value));
+  // Events without evidence keep their first form, so that every chain stored before it stays valid.
+  return e.evidence === null || e.evidence === undefined
+    ? JSON.stringify(['audit-event/1', ...values])
+    : JSON.stringify(['audit-event/2', ...values, e.evidence]);
+};
 
 /** Hex SHA-256 over the event's canonical form, which includes the previous event's hash. */
 export const hashOf = (e: ChainedEvent): string => createHash('sha256').update(canonicalForm(e)).digest('hex');

@@ -26,6 +26,11 @@ export enum Operation {
   CHANGE_SEAT_COUNT = 'CHANGE_SEAT_COUNT',
   READ_ACCEPTANCES = 'READ_ACCEPTANCES',
   READ_AUDIT = 'READ_AUDIT',
+  REQUEST_CUSTOMER_ACCEPTANCE = 'REQUEST_CUSTOMER_ACCEPTANCE',
+  RENEW_ACCEPTANCE_REQUEST = 'RENEW_ACCEPTANCE_REQUEST',
+  CANCEL_ACCEPTANCE_REQUEST = 'CANCEL_ACCEPTANCE_REQUEST',
+  FINALIZE_ACCEPTANCE_REQUEST = 'FINALIZE_ACCEPTANCE_REQUEST',
+  READ_ACCEPTANCE_REQUESTS = 'READ_ACCEPTANCE_REQUESTS',
   MANAGE_WEBHOOKS = 'MANAGE_WEBHOOKS',
 }
 
@@ -40,6 +45,8 @@ export interface AccessRule {
 const TRANSACTING_PARTNERS = [PartnerType.DIRECT_BILL, PartnerType.INDIRECT_PROVIDER] as const;
 const ALL_PARTNERS = Object.values(PartnerType);
 const SELLERS = [Role.ADMIN_AGENT, Role.SALES_AGENT] as const;
+/** Who may ask a customer's signatory to accept through a link, and follow the request up. */
+const REQUESTERS = [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, Role.SALES_AGENT, Role.HELPDESK_AGENT] as const;
 
 /**
  * The role table (README, "Tokens and roles"). The `@auth` directives in the
@@ -56,6 +63,11 @@ export const ACCESS: Readonly<Record<Operation, AccessRule>> = {
     description: "attest acceptance on the customer's behalf",
   },
   [Operation.READ_ACCEPTANCES]: { roles: SELLERS, partnerTypes: ALL_PARTNERS, description: 'read acceptance records' },
+  [Operation.REQUEST_CUSTOMER_ACCEPTANCE]: { roles: REQUESTERS, partnerTypes: TRANSACTING_PARTNERS, description: 'request customer acceptance' },
+  [Operation.RENEW_ACCEPTANCE_REQUEST]: { roles: REQUESTERS, partnerTypes: TRANSACTING_PARTNERS, description: 'renew an acceptance request' },
+  [Operation.CANCEL_ACCEPTANCE_REQUEST]: { roles: REQUESTERS, partnerTypes: TRANSACTING_PARTNERS, description: 'cancel an acceptance request' },
+  [Operation.FINALIZE_ACCEPTANCE_REQUEST]: { roles: REQUESTERS, partnerTypes: TRANSACTING_PARTNERS, description: 'finalize an acceptance request' },
+  [Operation.READ_ACCEPTANCE_REQUESTS]: { roles: REQUESTERS, partnerTypes: ALL_PARTNERS, description: 'read acceptance requests' },
   [Operation.READ_AUDIT]: {
     roles: [Role.GLOBAL_ADMIN, Role.ADMIN_AGENT],
     partnerTypes: ALL_PARTNERS,

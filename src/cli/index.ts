@@ -105,7 +105,8 @@ async function run(argv: string[]): Promise<void> {
       return;
     }
     case 'demo': {
-      printSummary((await loadDemoData((await openServices()).imports, { onlyIfEmpty: false }))!);
+      const services = await openServices();
+      printSummary((await loadDemoData(services.imports, { onlyIfEmpty: false }, services.acceptanceRequests))!);
       return;
     }
     case 'audit': {

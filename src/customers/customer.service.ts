@@ -144,7 +144,7 @@ export class CustomerService {
       after !== null,
       () => this.count(em, caller, query, (status) => (!statuses || statuses.includes(status.status)) && (!args.outdatedBy || outdatedBy(status, args.outdatedBy)), basis),
     );
-    const byCustomer = new Map(rows.map((row) => [row.customerId, agreementStatusOf(type, cloud, row.current, basis)]));
+    const byCustomer = new Map(rows.map((row) => [row.customerId, agreementStatusOf(type, cloud, row.current, basis, row.customerId)]));
     // Added to the page itself: spreading it would read (run) its lazy totalCount.
     return Object.assign(page, { statuses: byCustomer, agreementType: type });
   }
@@ -164,7 +164,7 @@ export class CustomerService {
   async statusesOf(em: EntityManager, caller: Caller, type: AgreementType, ids: readonly string[]): Promise<AgreementStatus[]> {
     const basis = await this.catalogue.basis(em, type);
     const currents = new Map((await this.statuses.currentsOf(em, caller.partner.id, type, ids)).map((c) => [c.customerId, c]));
-    return ids.map((id) => agreementStatusOf(type, caller.partner.cloud, currents.get(id) ?? null, basis));
+    return ids.map((id) => agreementStatusOf(type, caller.partner.cloud, currents.get(id) ?? null, basis, id));
   }
 
   /**

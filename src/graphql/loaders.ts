@@ -10,6 +10,7 @@ import type { Customer } from '../customers/customer.entity';
 import type { Offer } from '../orders/offer.entity';
 import type { Subscription } from '../orders/subscription.entity';
 import type { Services } from '../services';
+import type { AcceptanceRequest } from '../signing/acceptance-request.entity';
 import { type AgreementStatus, agreementStatusOf } from '../status/agreement-status';
 
 /** Groups keys that share arguments, so that each group is one statement. */
@@ -46,6 +47,7 @@ const MCA = AgreementType.MICROSOFT_CUSTOMER_AGREEMENT;
  */
 export function createLoaders(services: Services, caller: Caller, em: EntityManager) {
   const statusLoaders = new Map<AgreementType, DataLoader<string, AgreementStatus>>();
+  const openRequestLoaders = new Map<AgreementType, DataLoader<string, AcceptanceRequest | null>>();
   const historyKey = (k: HistoryKey) => `${k.type ?? ''}|${k.first}|${k.after ?? ''}`;
   const loaders = {
     /** Every agreement version, as the process knows them. */
@@ -58,7 +60,7 @@ export function createLoaders(services: Services, caller: Caller, em: EntityMana
       const mayReadAcceptances = mayPerform(caller, Operation.READ_ACCEPTANCES);
       const byId = new Map(found.map((row) => [row.customerId, row]));
       for (const row of found) {
-        loaders.status(MCA).prime(row.customerId, agreementStatusOf(MCA, caller.partner.cloud, row.current, basis));
+        loaders.status(MCA).prime(row.customerId, agreementStatusOf(MCA, caller.partner.cloud, row.current, basis, row.customerId));
         if (row.acceptance && mayReadAcceptances) loaders.acceptance.prime(row.acceptance.id, row.acceptance);
       }
       return ids.map((id) => byId.get(id)?.customer ?? null);
@@ -68,6 +70,15 @@ export function createLoaders(services: Services, caller: Caller, em: EntityMana
       if (!loader) {
         loader = new DataLoader((ids) => services.customers.statusesOf(em, caller, type, ids));
         statusLoaders.set(type, loader);
+      }
+      return loader;
+    },
+    /** The newest open acceptance request of the caller's partner per customer, of one type. */
+    openRequest(type: AgreementType): DataLoader<string, AcceptanceRequest | null> {
+      let loader = openRequestLoaders.get(type);
+      if (!loader) {
+        loader = new DataLoader((ids) => services.acceptanceRequests.openRequests(em, caller, ids, type));
+        openRequestLoaders.set(type, loader);
       }
       return loader;
     },

@@ -20,6 +20,12 @@ import { WebhookResolver } from '../notifications/webhook.resolver';
 import { WebhookDeliveryConnection } from '../notifications/webhook.types';
 import { DateTime } from '../shared/scalars';
 import { AgreementStatusResolver } from '../status/agreement-status.resolver';
+import {
+  AcceptanceRequestConnection,
+  AcceptanceRequestResolver,
+  CustomerAcceptanceRequestsResolver,
+  OpenRequestResolver,
+} from '../signing/acceptance-request.resolver';
 
 /** `@auth(requires: [Role!]!)`: printed on guarded fields from the role table. */
 function authDirective(schema: GraphQLSchema): GraphQLDirective {
@@ -68,6 +74,10 @@ export function buildSchema(): Promise<GraphQLSchema> {
         CustomerConnection.Resolver,
         AcceptanceConnection.Resolver,
         AuditEventConnection.Resolver,
+        AcceptanceRequestResolver,
+        CustomerAcceptanceRequestsResolver,
+        OpenRequestResolver,
+        AcceptanceRequestConnection.Resolver,
         AgreementStatusChangeResolver,
         WebhookResolver,
         WebhookDeliveryConnection.Resolver,

@@ -38,5 +38,7 @@ function routeOf(url: string): string {
   const path = url.split('?')[0];
   if (['/graphql', '/healthz', '/readyz', '/metrics'].includes(path)) return path;
   if (path.startsWith('/v1/')) return path.replace(/^\/v1\/customers\/[^/]+/, '/v1/customers/:id');
+  // Never a signing link's token.
+  if (path.startsWith('/sign/')) return path === '/sign/local-date.js' ? path : '/sign/:token';
   return 'other';
 }

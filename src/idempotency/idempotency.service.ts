@@ -134,7 +134,7 @@ export class IdempotencyService {
           await this.keys.complete(em, owner, key, {
             responseStatus: done.status,
             responseContentType: done.headers['content-type'] ?? null,
-            responseBody: done.body,
+            responseBody: done.body === undefined || done.body === null ? done.body : withoutSigningLinks(done.body),
           });
         }
         return done;
@@ -190,6 +190,13 @@ export class IdempotencyService {
 }
 
 const operationsOf = (row: IdempotencyKey): string[] => (row.operations ? row.operations.split(',') : []);
+
+/**
+ * A response as it is kept for replays: without the signing links an acceptance request's
+ * answer carries (`signingUrl`), whose token is never stored anywhere. A replay answers
+ * `signingUrl: null`; the link is then renewed to be had again.
+ */
+export const withoutSigningLinks = (body: string): string => body.replace(/"signingUrl":"(?:[^"\\]|\\.)*"/g, '"signingUrl":null');
 
 function stored(row: IdempotencyKey): HttpResult {
   return {

@@ -3,6 +3,7 @@ import { AgreementType } from '../agreements/agreement.entity';
 import { Role } from '../auth/roles';
 import { BillingType } from '../orders/offer.entity';
 import { CloudInstance, PartnerType } from '../partners/partner.entity';
+import type { AcceptanceRequestService } from '../signing/acceptance-request.service';
 import type { ImportService, ImportSummary } from './import.service';
 import type { AcceptanceRow, CustomerRow, ImportFile, SubscriptionRow } from './import-file';
 
@@ -147,8 +148,16 @@ export function demoData(): Required<ImportFile> {
   };
 }
 
-/** Loads the demo set; with `onlyIfEmpty`, only into a database without partners. Returns whether it loaded. */
-export async function loadDemoData(imports: ImportService, options: { onlyIfEmpty: boolean }): Promise<ImportSummary | null> {
+/** The demo's pending acceptance request: Contoso CSP asks Southridge Bank (NOT_ACCEPTED) to accept, in German. */
+export const DEMO_REQUEST = { id: 'demo-acceptance-request-1', partnerId: DEMO_PARTNER_ID, customerId: id('c0ffee00', 32), userId: 'demo-admin' } as const;
+
+/**
+ * Loads the demo set; with `onlyIfEmpty`, only into a database without partners. Returns whether
+ * it loaded. With `requests`, adds the pending acceptance request whose link `npm start` prints.
+ */
+export async function loadDemoData(imports: ImportService, options: { onlyIfEmpty: boolean }, requests?: AcceptanceRequestService): Promise<ImportSummary | null> {
   if (options.onlyIfEmpty && !(await imports.empty())) return null;
-  return imports.run(demoData());
+  const summary = await imports.run(demoData());
+  await requests?.addDemoRequest(DEMO_REQUEST);
+  return summary;
 }

@@ -1,4 +1,4 @@
-import { ConfigError } from '../config';
+import { ConfigError } from '../shared/config-error';
 
 /** The signing page's and e-mail's settings, from the environment. */
 export interface SigningConfig {

@@ -31,6 +31,9 @@ export class AgreementStatus {
 
   /** The current acceptance's id, for the guarded `acceptance` field; null where the status rests on none. */
   acceptanceId!: string | null;
+
+  /** The customer it is the status of (for `openRequest`). */
+  customerId?: string;
 }
 
 /** AcceptanceMethod.CUSTOMER_SIGNED as stored (acceptances build on status, so it is named by value). */
@@ -42,6 +45,7 @@ export function agreementStatusOf(
   cloud: CloudInstance,
   current: (Standing & { acceptanceId: string; method: string }) | null,
   basis: StatusBasis,
+  customerId?: string,
 ): AgreementStatus {
   const { status, outdatedFrom } = statusOf(cloud, current, basis);
   const restsOn = status === AgreementStatusCode.NOT_APPLICABLE ? null : current;
@@ -52,5 +56,6 @@ export function agreementStatusOf(
     outdatedFrom,
     customerSigned: restsOn?.method === CUSTOMER_SIGNED,
     acceptanceId: restsOn?.acceptanceId ?? null,
+    customerId,
   };
 }

@@ -74,6 +74,37 @@ describe.each(testDatabases())('fields guarded by roles fail alone (%s)', (kind)
     expect(body.errors).toEqual([expect.objectContaining({ path: ['customer', 'acceptances'], extensions: { code: 'FORBIDDEN' } })]);
   });
 
+  it('answers a committed acceptance request when the payload asks for AcceptanceRequest.acceptance the caller may not read (ADMIN_AGENT, SALES_AGENT only)', async () => {
+    await app.seed({ customers: [customer('G-3')] });
+    const helpdesk = await app.token(P.direct, ['HELPDESK_AGENT']);
+    const query = `mutation ($id: ID!) { requestCustomerAcceptance(input: { customerId: $id, country: "DE" }) { request { id status acceptance { id } } } }`;
+    const { body } = await app.gql(helpdesk, query, { id: 'G-3' });
+    const request = body.data!.requestCustomerAcceptance.request;
+    expect(request).toEqual({ id: expect.any(String), status: 'PENDING', acceptance: null });
+    expect(body.errors).toEqual([
+      expect.objectContaining({ path: ['requestCustomerAcceptance', 'request', 'acceptance'], extensions: { code: 'FORBIDDEN' } }),
+    ]);
+    expect(await app.db.query('SELECT id FROM acceptance_requests WHERE id = ?', [request.id])).toHaveLength(1);
+    for (const role of ['ADMIN_AGENT', 'SALES_AGENT']) {
+      const reader = await app.token(P.direct, [role]);
+      const read = await app.gql(reader, '{ customer(id: "G-3") { acceptanceRequests { nodes { id acceptance { id } } } } }');
+      expect(read.body).toEqual({ data: { customer: { acceptanceRequests: { nodes: [{ id: request.id, acceptance: null }] } } } });
+    }
+  });
+
+  it('keeps the customer when a caller without a requesting role asks for Customer.acceptanceRequests', async () => {
+    await app.seed({ customers: [customer('G-4')] });
+    for (const role of ['GLOBAL_ADMIN', 'ADMIN_AGENT', 'SALES_AGENT', 'HELPDESK_AGENT']) {
+      const token = await app.token(P.direct, [role]);
+      const { body } = await app.gql(token, '{ customer(id: "G-4") { id acceptanceRequests { totalCount } } }');
+      expect(body).toEqual({ data: { customer: { id: 'G-4', acceptanceRequests: { totalCount: 0 } } } });
+    }
+    const none = await app.token(P.direct, []);
+    const { body } = await app.gql(none, '{ customer(id: "G-4") { id acceptanceRequests { totalCount } } }');
+    expect(body.data).toEqual({ customer: { id: 'G-4', acceptanceRequests: null } });
+    expect(body.errors).toEqual([expect.objectContaining({ path: ['customer', 'acceptanceRequests'], extensions: { code: 'FORBIDDEN' } })]);
+  });
+
   it('keeps `me` when the same query asks for the webhook endpoints the caller may not manage', async () => {
     for (const roles of [['SALES_AGENT'], ['HELPDESK_AGENT']]) {
       const token = await app.token(P.direct, roles, 'hooks-1');

@@ -1,3 +1,4 @@
+import { PRODUCTION_SIGNING } from '../helpers/server-process';
 import { startApp, type TestApp } from '../helpers/app';
 import { testDatabases } from '../helpers/databases';
 import { P, partners } from '../helpers/fixtures';
@@ -7,8 +8,8 @@ describe.each(testDatabases())('production posture (%s)', (kind) => {
   let opened: TestApp;
 
   beforeAll(async () => {
-    production = await startApp(kind, { env: { NODE_ENV: 'production' } });
-    opened = await startApp(kind, { env: { NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true' } });
+    production = await startApp(kind, { env: { NODE_ENV: 'production', ...PRODUCTION_SIGNING } });
+    opened = await startApp(kind, { env: { NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true', ...PRODUCTION_SIGNING } });
     for (const app of [production, opened]) await app.seed({ partners: partners() });
   });
   afterAll(async () => {

@@ -123,6 +123,14 @@ describe('npm start on an embedded database', () => {
     expect(answer.data.customers.nodes).toHaveLength(5);
   });
 
+  it("prints the signing link of the demo's pending acceptance request beside the token, and the link opens its page", async () => {
+    const link = /Signing link of the demo's pending acceptance request[^\n]*\n(http\S+\/sign\/[A-Za-z0-9_-]{43})\n/.exec(first.banner)?.[1];
+    expect(link).toBeDefined();
+    const page = await fetch(`${new URL(first.url).origin}${new URL(link!).pathname}`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Southridge Bank');
+  });
+
   it('stops on SIGTERM with exit code 0', async () => {
     expect(await stop(first.child)).toEqual({ code: 0, signal: null });
   });

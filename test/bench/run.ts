@@ -840,7 +840,7 @@ async function prepare(options: Options, admin: Connection, customers: number, u
 
 /** The API, then (unless `apiOnly`) the baseline and the peer, each in a process of its own. */
 async function startTargets(options: Options, secret: string, apiOnly: boolean, profile: boolean): Promise<Target[]> {
-  const env = { NODE_ENV: 'production', JWT_SECRET: secret, LOG_LEVEL: 'warn', ...CACHE_SECONDS };
+  const env = { NODE_ENV: 'production', JWT_SECRET: secret, LOG_LEVEL: 'warn', SIGNING_BASE_URL: 'https://mca.example.com', SIGNING_SECRET: `${secret} (signing)`, ...CACHE_SECONDS };
   // The benchmark drives one partner far above any production rate limit.
   const product = await Target.start('product', [...(profile ? ['--inspect=127.0.0.1:0'] : []), join(ROOT, 'dist', 'src', 'main.js')], {
     ...env,

@@ -60,6 +60,8 @@ export interface TestAppOptions {
   env?: NodeJS.ProcessEnv;
   /** Keep an SQLite database in a file, so that another process can open it too. */
   sharedDatabase?: boolean;
+  /** Listen on this port (0: any free one). */
+  port?: number;
   /** Serve this database (already migrated) instead of a fresh one; closing the app drops it. */
   database?: ScratchDatabase;
 }
@@ -80,7 +82,7 @@ export async function startApp(kind: DatabaseKind, options: TestAppOptions = {})
     }),
   );
   const server = await createServer({ config, db, logger, clock: options.clock });
-  const address = await server.listen(0, '127.0.0.1');
+  const address = await server.listen(options.port ?? 0, '127.0.0.1');
   const url = `http://127.0.0.1:${address.port}`;
   return {
     kind,

@@ -18,7 +18,7 @@ export interface ServerProcess {
 export async function startServerProcess(databaseUrl: string, env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = [], startupMs = 15_000): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...nodeArgs, join(root, 'dist', 'src', 'main.js')], {
     cwd: root,
-    env: { ...process.env, NODE_ENV: 'production', JWT_SECRET: TEST_SECRET, DATABASE_URL: databaseUrl, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, NODE_ENV: 'production', JWT_SECRET: TEST_SECRET, ...PRODUCTION_SIGNING, DATABASE_URL: databaseUrl, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -51,3 +51,6 @@ export async function startServerProcess(databaseUrl: string, env: NodeJS.Proces
       }),
   };
 }
+
+/** What production needs for the signing page: its public https:// address and a secret of 32+ characters. */
+export const PRODUCTION_SIGNING = { SIGNING_BASE_URL: 'https://mca.example.com', SIGNING_SECRET: 'production signing secret for the tests, 32+ chars' };

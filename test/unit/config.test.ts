@@ -58,6 +58,8 @@ describe('configuration', () => {
   });
 
   describe('in production', () => {
+    const SIGNING = { SIGNING_BASE_URL: 'https://mca.example.com', SIGNING_SECRET: 'x'.repeat(32) };
+
     it('refuses to start without JWT_SECRET or JWT_JWKS_URL', () => {
       expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
       expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: '   ' })).toThrow(ConfigError);
@@ -65,21 +67,26 @@ describe('configuration', () => {
 
     it('refuses a secret shorter than 32 characters and takes one of 32', () => {
       expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(31) })).toThrow(/32/);
-      const { tokens } = loadConfig({ NODE_ENV: 'production', JWT_SECRET: LONG_SECRET });
+      const { tokens } = loadConfig({ NODE_ENV: 'production', ...SIGNING, JWT_SECRET: LONG_SECRET });
       expect(text(tokens.secret)).toBe(LONG_SECRET);
       expect(tokens.usingDevelopmentSecret).toBe(false);
     });
 
     it('starts with JWT_JWKS_URL alone, with no HS256 secret at all', () => {
-      const { tokens } = loadConfig({ NODE_ENV: 'production', JWT_JWKS_URL: JWKS });
+      const { tokens } = loadConfig({ NODE_ENV: 'production', ...SIGNING, JWT_JWKS_URL: JWKS });
       expect(tokens.jwksUrl?.toString()).toBe(JWKS);
       expect(tokens.secret).toBeUndefined();
     });
 
+    it('refuses to start without the signing page\'s public address and secret', () => {
+      expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: LONG_SECRET })).toThrow(/SIGNING_BASE_URL/);
+      expect(loadConfig({ NODE_ENV: 'production', ...SIGNING, JWT_SECRET: LONG_SECRET }).signing.baseUrl).toBe('https://mca.example.com');
+    });
+
     it('turns introspection off unless GRAPHQL_INTROSPECTION=true', () => {
-      expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: LONG_SECRET }).introspection).toBe(false);
-      expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: LONG_SECRET, GRAPHQL_INTROSPECTION: 'true' }).introspection).toBe(true);
-      expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: LONG_SECRET }).production).toBe(true);
+      expect(loadConfig({ NODE_ENV: 'production', ...SIGNING, JWT_SECRET: LONG_SECRET }).introspection).toBe(false);
+      expect(loadConfig({ NODE_ENV: 'production', ...SIGNING, JWT_SECRET: LONG_SECRET, GRAPHQL_INTROSPECTION: 'true' }).introspection).toBe(true);
+      expect(loadConfig({ NODE_ENV: 'production', ...SIGNING, JWT_SECRET: LONG_SECRET }).production).toBe(true);
     });
   });
 

@@ -8,7 +8,7 @@ import { buildSchema } from '../../src/graphql/schema';
 import { contractFile } from '../helpers/contract';
 
 const root = join(__dirname, '..', '..');
-const contractFiles = ['schema.graphql', 'integrations.graphql', 'notifications.graphql'].map(contractFile);
+const contractFiles = ['schema.graphql', 'integrations.graphql', 'customer-signing.graphql', 'notifications.graphql'].map(contractFile);
 
 describe('the served schema', () => {
   let served: GraphQLSchema;

@@ -47,6 +47,10 @@ export const PARTNER_CENTER_ERRORS: Readonly<Record<RefusalCode, PartnerCenterEr
   [ErrorCode.ATTESTATION_NOT_APPLICABLE]: { status: 400, code: 800002 }, // "Invalid request input"
   [ErrorCode.AGREEMENT_NOT_SUPPORTED_IN_CLOUD]: { status: 400, code: 900127 }, // "This operation isn't supported in this environment"
   [ErrorCode.ACCEPTANCE_REQUIRED]: { status: 403, code: 13605 },
+  // Not reachable over /v1 (the acceptance requests are GraphQL only); listed so that the table stays complete.
+  [ErrorCode.ACCEPTANCE_REQUEST_OPEN]: { status: 409, code: 800002 },
+  [ErrorCode.ACCEPTANCE_REQUEST_CLOSED]: { status: 409, code: 800002 },
+  [ErrorCode.EMAIL_NOT_CONFIGURED]: { status: 400, code: 800002 },
   [ErrorCode.SERVICE_UNAVAILABLE]: { status: 503, code: 900192 }, // "Something went wrong. Try again after some time."
   [ErrorCode.RATE_LIMITED]: { status: 429, code: 429 }, // Partner Center's throttling answer: statusCode 429, "Rate limit is exceeded"
   [ErrorCode.QUERY_LIMIT_EXCEEDED]: { status: 400, code: 800002 },
