@@ -68,7 +68,6 @@ export interface IdempotencyConfig {
   waitMs: number;
 }
 
-export { ConfigError };
 
 /** Used only outside production when JWT_SECRET is unset, so that `npm start` and the CLI agree. */
 export const DEVELOPMENT_SECRET = 'mca-acceptance-api development secret: never use in production';

@@ -1,4 +1,5 @@
-import { ConfigError, DEVELOPMENT_SECRET, loadConfig } from '../../src/config';
+import { DEVELOPMENT_SECRET, loadConfig } from '../../src/config';
+import { ConfigError } from '../../src/shared/config-error';
 
 const LONG_SECRET = 'x'.repeat(32);
 const JWKS = 'https://login.example.com/common/discovery/v2.0/keys';

@@ -1,4 +1,4 @@
-import { ConfigError } from '../../src/config';
+import { ConfigError } from '../../src/shared/config-error';
 import { notificationsConfigFrom } from '../../src/notifications/notifications-config';
 
 describe('notifications configuration', () => {

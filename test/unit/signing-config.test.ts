@@ -1,4 +1,4 @@
-import { ConfigError } from '../../src/config';
+import { ConfigError } from '../../src/shared/config-error';
 import { DEVELOPMENT_SIGNING_SECRET, signingConfigFrom } from '../../src/signing/signing-config';
 
 const SECRET = 's'.repeat(32);
