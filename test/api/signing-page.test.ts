@@ -250,10 +250,10 @@ describe.each(testDatabases())('the signing page over the real server and databa
     });
     expect(stored.evidence_user_agent).toMatch(/Chrome\//);
     expect(stored.acceptance_id).not.toBeNull();
-    const read_ = await read(request);
+    const answered = await read(request);
     // No JavaScript: the UTC date of the answer.
-    expect(read_.acceptance).toEqual({ method: 'CUSTOMER_SIGNED', channel: 'SIGNING_LINK', dateAgreed: read_.answeredAt.slice(0, 10) });
-    expect(Date.now() - Date.parse(read_.answeredAt)).toBeLessThan(60_000);
+    expect(answered.acceptance).toEqual({ method: 'CUSTOMER_SIGNED', channel: 'SIGNING_LINK', dateAgreed: answered.answeredAt.slice(0, 10) });
+    expect(Date.now() - Date.parse(answered.answeredAt)).toBeLessThan(60_000);
     expect(await acceptancesOf(request)).toBe(1);
   });
 
@@ -417,7 +417,7 @@ describe.each(testDatabases())('the signing page over the real server and databa
 
   it('unknown, expired, cancelled, replaced and malformed links answer alike: 404, the same bytes and headers, to GET and POST', async () => {
     const expired = await make(REQUESTS.de, { expiresInMinutes: 5 });
-    const expiredAnswered = await make(REQUESTS.ko, { expiresInMinutes: 5 });
+    const expiredKo = await make(REQUESTS.ko, { expiresInMinutes: 5 });
     const cancelled = await make(REQUESTS.en);
     const renewed = await make(REQUESTS.en);
     const admin = await app.token(PARTNER.contoso.id, ['ADMIN_AGENT']);
@@ -432,7 +432,7 @@ describe.each(testDatabases())('the signing page over the real server and databa
     const links = {
       unknown: signingUrl(app.config.signing.baseUrl, newSigningToken().token),
       expired: expired.link,
-      expiredAnswered: expiredAnswered.link,
+      expiredKo: expiredKo.link,
       cancelled: cancelled.link,
       replaced: renewed.link,
       malformed: signingUrl(app.config.signing.baseUrl, 'abc'),
@@ -462,7 +462,7 @@ describe.each(testDatabases())('the signing page over the real server and databa
     } finally {
       await opened.close();
     }
-    for (const request of [expired, expiredAnswered, renewed]) await expectUnanswered(request);
+    for (const request of [expired, expiredKo, renewed]) await expectUnanswered(request);
     expect((await read(expired)).status).toBe('EXPIRED');
     expect((await row(cancelled)).status).toBe('CANCELLED');
   });
