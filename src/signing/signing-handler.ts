@@ -20,9 +20,6 @@ export const MAX_FORM_BYTES = 16 * 1024;
 
 const SIGN_PATH = /^\/sign\/([^/]*)$/;
 
-/** Whether a request path is the signing page's (`/sign/<token>`, `/sign/local-date.js`). */
-export const isSigningPath = (pathname: string): boolean => pathname.startsWith('/sign/');
-
 /** The route for logs and metrics: never the token. */
 export const signingRouteOf = (pathname: string): string => (pathname === LOCAL_DATE_SCRIPT_PATH ? pathname : '/sign/:token');
 
