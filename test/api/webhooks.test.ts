@@ -5,6 +5,7 @@ import { manualClock } from '../helpers/clock';
 import { testDatabases } from '../helpers/databases';
 import { customer, P, partners } from '../helpers/fixtures';
 import { until } from '../helpers/live';
+import { PRODUCTION_SIGNING } from '../helpers/server-process';
 import { type ReceivedRequest, startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
 
 const NOW = '2026-11-21T04:00:00.000Z';
@@ -181,10 +182,10 @@ describe.each(testDatabases())('webhooks (%s)', (kind) => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(receiver.received).toHaveLength(1);
     clock.advance(2000);
-    await until(() => receiver.received.length === 2, 5000);
+    await until(() => receiver.received.length === 2, 20_000);
     await waitFor(async () => (await deliveries()).nodes[0]?.attempts === 2);
     clock.advance(34_000);
-    await until(() => receiver.received.length === 3, 5000);
+    await until(() => receiver.received.length === 3, 20_000);
     await waitFor(async () => (await deliveries()).nodes[0]?.status === 'SUCCEEDED');
 
     const { nodes, totalCount } = await deliveries();
@@ -211,11 +212,11 @@ describe.each(testDatabases())('webhooks (%s)', (kind) => {
     await confirm(a);
     await confirm(b);
     // b's two events go out; a's status change waits behind a's acceptance, which failed.
-    await until(() => receiver.received.filter((r) => customerOf(r) === b).length === 2, 5000);
+    await until(() => receiver.received.filter((r) => customerOf(r) === b).length === 2, 20_000);
     await new Promise((resolve) => setTimeout(resolve, 1200));
     expect(receiver.received.filter((r) => customerOf(r) === a).map(typeOf)).toEqual(['ACCEPTANCE_RECORDED']);
     clock.advance(6000);
-    await until(() => receiver.received.filter((r) => customerOf(r) === a).length === 3, 5000);
+    await until(() => receiver.received.filter((r) => customerOf(r) === a).length === 3, 20_000);
     expect(receiver.received.filter((r) => customerOf(r) === a).map(typeOf)).toEqual(['ACCEPTANCE_RECORDED', 'ACCEPTANCE_RECORDED', 'AGREEMENT_STATUS_CHANGED']);
     expect(receiver.received.filter((r) => customerOf(r) === b).map(typeOf)).toEqual(['ACCEPTANCE_RECORDED', 'AGREEMENT_STATUS_CHANGED']);
   });
@@ -259,15 +260,15 @@ describe.each(testDatabases())('webhooks (%s)', (kind) => {
     let down = true;
     receiver.answerWith(() => (down ? { status: 503 } : { status: 204 }));
     for (const id of customers) await confirm(id);
-    await until(() => receiver.received.length === 4, 5000);
+    await until(() => receiver.received.length === 4, 20_000);
     clock.advance(6000);
-    await until(() => receiver.received.length === 8, 5000);
+    await until(() => receiver.received.length === 8, 20_000);
     clock.advance(35_000);
-    await until(() => receiver.received.length === 12, 5000);
+    await until(() => receiver.received.length === 12, 20_000);
     down = false;
     const failures = receiver.received.length;
     clock.advance(140_000);
-    await until(() => receiver.received.length === failures + 8, 5000);
+    await until(() => receiver.received.length === failures + 8, 20_000);
     const delivered = receiver.received.slice(failures);
     const events = await app.db.query<{ id: string; customer_id: string }>(
       `SELECT id, customer_id FROM status_events WHERE customer_id IN (?, ?, ?, ?) ORDER BY position`,
@@ -289,12 +290,12 @@ describe.each(testDatabases())('webhooks (%s)', (kind) => {
     await confirm(id);
     const first = clock.now().getTime();
     for (let attempt = 1; attempt < MAX_ATTEMPTS; attempt++) {
-      await until(() => receiver.received.length === attempt, 5000);
+      await until(() => receiver.received.length === attempt, 20_000);
       await waitFor(async () => (await deliveries(admin, { status: ['RETRYING'] })).nodes[0]?.attempts === attempt);
       const [retrying] = (await deliveries(admin, { status: ['RETRYING'] })).nodes;
       clock.advance(new Date(retrying.nextAttemptAt).getTime() - clock.now().getTime() + 1);
     }
-    await until(() => receiver.received.length === MAX_ATTEMPTS + 1, 5000);
+    await until(() => receiver.received.length === MAX_ATTEMPTS + 1, 20_000);
     expect(receiver.received.map(typeOf)).toEqual([...Array(MAX_ATTEMPTS).fill('ACCEPTANCE_RECORDED'), 'AGREEMENT_STATUS_CHANGED']);
     await waitFor(async () => (await deliveries(admin, { status: ['GAVE_UP'] })).totalCount === 1);
     const [gaveUp] = (await deliveries(admin, { status: ['GAVE_UP'] })).nodes;
@@ -340,7 +341,7 @@ describe.each(testDatabases())('webhook destinations in production (%s)', (kind)
   let receiver: WebhookReceiver;
 
   beforeAll(async () => {
-    app = await startApp(kind, { env: { NODE_ENV: 'production' } });
+    app = await startApp(kind, { env: { NODE_ENV: 'production', ...PRODUCTION_SIGNING } });
     await app.seed({ partners: partners(), customers: [customer('SSRF-1')] });
     receiver = await startWebhookReceiver();
   });
