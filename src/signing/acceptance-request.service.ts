@@ -57,6 +57,20 @@ const REGIONS = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none'
  * is); the acceptance is recorded then (AUTOMATIC) or when the partner
  * finalizes (BY_PARTNER), through the acceptances' one write path.
  */
+/** What a new request holds before any answer, evidence or e-mail. */
+const UNANSWERED = {
+  answeredAt: null,
+  declineReason: null,
+  dateAgreed: null,
+  evidenceDocumentUri: null,
+  evidenceTypedName: null,
+  evidenceClientAddressHash: null,
+  evidenceUserAgent: null,
+  acceptanceId: null,
+  emailSentAt: null,
+  emailAttempts: 0,
+} satisfies Partial<AcceptanceRequest>;
+
 export class AcceptanceRequestService implements SigningPort {
   constructor(
     private readonly db: Database,
@@ -122,17 +136,8 @@ export class AcceptanceRequestService implements SigningPort {
           expiresAt: new Date(now.getTime() + expiresInMinutes * 60_000),
           createdAt: now,
           createdBy: { userId: caller.userId, role: role as Role },
-          answeredAt: null,
-          declineReason: null,
-          dateAgreed: null,
-          evidenceDocumentUri: null,
-          evidenceTypedName: null,
-          evidenceClientAddressHash: null,
-          evidenceUserAgent: null,
-          acceptanceId: null,
+          ...UNANSWERED,
           emailRequested: sendEmail,
-          emailSentAt: null,
-          emailAttempts: 0,
         } satisfies Omit<AcceptanceRequest, never>);
         await this.requests.insert(tx, request);
         if (sendEmail) this.mailAfterCommit(tx, request, token);
@@ -230,17 +235,8 @@ export class AcceptanceRequestService implements SigningPort {
           expiresAt: new Date(now.getTime() + MAX_EXPIRY_MINUTES * 60_000),
           createdAt: now,
           createdBy: { userId: demo.userId, role: 'ADMIN_AGENT' as Role },
-          answeredAt: null,
-          declineReason: null,
-          dateAgreed: null,
-          evidenceDocumentUri: null,
-          evidenceTypedName: null,
-          evidenceClientAddressHash: null,
-          evidenceUserAgent: null,
-          acceptanceId: null,
+          ...UNANSWERED,
           emailRequested: false,
-          emailSentAt: null,
-          emailAttempts: 0,
         }),
       );
     });
