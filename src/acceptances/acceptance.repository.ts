@@ -45,7 +45,7 @@ export class AcceptanceRepository {
         [`t${i}`]: key.agreementType,
       }),
     );
-    return qb.getMany() as Promise<Current[]>;
+    return oneToOneRows(em, qb, `currents|${keys.length}`, { alias: 'ca', entity: CurrentAcceptance }, { acceptance: { alias: 'a', entity: Acceptance } }) as Promise<Current[]>;
   }
 
   insert(em: EntityManager, acceptances: readonly Acceptance[]): Promise<void> {

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { oneToOneRows } from '../shared/joined-rows';
 import { AgreementDocument } from './agreement-document.entity';
 import { AgreementTemplate } from './agreement.entity';
 import { ReacceptanceRule } from './reacceptance-rule.entity';
@@ -7,12 +8,12 @@ import { ReacceptanceRule } from './reacceptance-rule.entity';
 export class AgreementRepository {
   /** Every version, by type and highest rank first. */
   all(em: EntityManager): Promise<AgreementTemplate[]> {
-    return em.createQueryBuilder(AgreementTemplate, 't').orderBy('t.type').addOrderBy('t.versionRank', 'DESC').getMany();
+    return oneToOneRows(em, em.createQueryBuilder(AgreementTemplate, 't').orderBy('t.type').addOrderBy('t.versionRank', 'DESC'), 'templates', { alias: 't', entity: AgreementTemplate });
   }
 
   /** Every re-acceptance rule. */
   rules(em: EntityManager): Promise<ReacceptanceRule[]> {
-    return em.createQueryBuilder(ReacceptanceRule, 'r').getMany();
+    return oneToOneRows(em, em.createQueryBuilder(ReacceptanceRule, 'r'), 'rules', { alias: 'r', entity: ReacceptanceRule });
   }
 
   saveRule(em: EntityManager, rule: ReacceptanceRule): Promise<unknown> {

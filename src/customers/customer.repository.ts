@@ -33,13 +33,14 @@ const PAGE_JOINS = { customer: { alias: 'c', entity: Customer }, current: { alia
 /** Customers, and the relationships that make them visible to partners. */
 export class CustomerRepository {
   /** The customer if it is related to the partner, its relationship row locked for this transaction (one writer per partner and customer). */
-  lockRelated(em: EntityManager, partnerId: string, customerId: string): Promise<Customer | null> {
-    return forUpdate(
+  async lockRelated(em: EntityManager, partnerId: string, customerId: string): Promise<Customer | null> {
+    const qb = forUpdate(
       em
         .createQueryBuilder(Customer, 'c')
         .innerJoin(PartnerCustomer, 'pc', 'pc.customerId = c.id AND pc.partnerId = :partnerId', { partnerId })
         .where('c.id = :customerId', { customerId }),
-    ).getOne();
+    );
+    return (await oneToOneRows(em, qb, 'lockRelated', { alias: 'c', entity: Customer }))[0] ?? null;
   }
 
   /**
