@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { migrations } from '../../migrations';
-import { createDataSource, dataSourceOptions } from '../../ormconfig';
+import { dataSourceOptions } from '../../ormconfig';
 import { AgreementType } from '../../src/agreements/agreement.entity';
 import { verifyChains } from '../../src/audit/verify-chains';
 import { startApp, type TestApp } from '../helpers/app';
 import { manualClock } from '../helpers/clock';
-import { type DatabaseKind, emptyMysqlDatabase, type ScratchDatabase, testDatabases } from '../helpers/databases';
+import { type DatabaseKind, emptyMysqlDatabase, migrated, type ScratchDatabase, testDatabases } from '../helpers/databases';
 
 /**
  * A database made by the version before the entity model (commit 02236af), with
@@ -79,18 +79,10 @@ async function upgradedDatabase(kind: DatabaseKind, rows: Snapshot): Promise<Scr
     }
   });
   await old.destroy();
-  const dataSource = createDataSource(url);
-  await dataSource.initialize();
-  await dataSource.runMigrations();
-  return {
-    url,
-    dataSource,
-    async drop() {
-      await dataSource.destroy();
-      if (dir) rmSync(dir, { recursive: true, force: true });
-      await empty?.drop();
-    },
-  };
+  return migrated(url, async () => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    await empty?.drop();
+  });
 }
 
 /** The acceptance a status rests on (the rule written out): highest rank; then latest dateAgreed; then latest recorded. */

@@ -35,28 +35,25 @@ export async function scratchDatabase(kind: DatabaseKind, options: { shared?: bo
   if (kind === 'sqlite') {
     const dir = options.shared ? mkdtempSync(join(tmpdir(), 'mca-test-')) : null;
     const url = dir ? `sqlite:${join(dir, 'mca.sqlite')}` : 'sqlite::memory:';
-    const dataSource = createDataSource(url);
-    await dataSource.initialize();
-    await dataSource.runMigrations();
-    return {
-      url,
-      dataSource,
-      async drop() {
-        await dataSource.destroy();
-        if (dir) rmSync(dir, { recursive: true, force: true });
-      },
-    };
+    return migrated(url, () => {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
   }
   const empty = await emptyMysqlDatabase();
-  const dataSource = createDataSource(empty.url);
+  return migrated(empty.url, () => empty.drop());
+}
+
+/** The database at `url` with every migration run; `drop` closes it, then runs `cleanup` (removes what held it). */
+export async function migrated(url: string, cleanup: () => void | Promise<void>): Promise<ScratchDatabase> {
+  const dataSource = createDataSource(url);
   await dataSource.initialize();
   await dataSource.runMigrations();
   return {
-    url: empty.url,
+    url,
     dataSource,
     async drop() {
       await dataSource.destroy();
-      await empty.drop();
+      await cleanup();
     },
   };
 }
