@@ -213,7 +213,7 @@ describe.each(testDatabases())('webhooks (%s)', (kind) => {
     await confirm(b);
     // b's two events go out; a's status change waits behind a's acceptance, which failed.
     await until(() => receiver.received.filter((r) => customerOf(r) === b).length === 2, 20_000);
-    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await waitFor(async () => (await deliveries(admin, { first: 100, status: ['RETRYING'] })).nodes[0]?.attempts === 1);
     expect(receiver.received.filter((r) => customerOf(r) === a).map(typeOf)).toEqual(['ACCEPTANCE_RECORDED']);
     clock.advance(6000);
     await until(() => receiver.received.filter((r) => customerOf(r) === a).length === 3, 20_000);
@@ -259,12 +259,20 @@ describe.each(testDatabases())('webhooks (%s)', (kind) => {
     const customers = await freshCustomers(4);
     let down = true;
     receiver.answerWith(() => (down ? { status: 503 } : { status: 204 }));
+    // The clock moves on only once every failed attempt is recorded: a retry falls due its backoff after the failure.
+    const failedAttempts = async (attempts: number) => {
+      const retrying = (await deliveries(admin, { first: 100, status: ['RETRYING'] })).nodes;
+      return retrying.length === 4 && retrying.every((d) => d.attempts === attempts);
+    };
     for (const id of customers) await confirm(id);
     await until(() => receiver.received.length === 4, 20_000);
+    await waitFor(() => failedAttempts(1), 20_000);
     clock.advance(6000);
     await until(() => receiver.received.length === 8, 20_000);
+    await waitFor(() => failedAttempts(2), 20_000);
     clock.advance(35_000);
     await until(() => receiver.received.length === 12, 20_000);
+    await waitFor(() => failedAttempts(3), 20_000);
     down = false;
     const failures = receiver.received.length;
     clock.advance(140_000);
