@@ -33,6 +33,9 @@ export const NOT_ACCEPTED: Bucket = { templateId: NO_ACCEPTANCE, acceptedBeforeR
 
 type Key = Omit<StatusCount, 'customers'>;
 
+/** Count rows moved by one statement: 6 parameters each, within every database's limit. */
+const COUNT_ROWS_PER_STATEMENT = 500;
+
 /** What statuses rest on: the current acceptance of each customer, and the per-partner counts (see StatusCount). */
 export class StatusRepository {
   /** The current acceptances of `customerIds` with one partner, of one type. */
@@ -58,7 +61,7 @@ export class StatusRepository {
     );
   }
 
-  /** Customers' standings moved; one statement per count row touched. */
+  /** Customers' standings moved; one statement per COUNT_ROWS_PER_STATEMENT count rows touched. */
   async moved(em: EntityManager, changes: readonly StandingChange[]): Promise<void> {
     const deltas = new Map<string, { key: Key; delta: number }>();
     const add = (change: StandingChange, bucket: Bucket, delta: number) => {
@@ -72,7 +75,9 @@ export class StatusRepository {
       if (change.from !== null) add(change, change.from, -1);
       if (change.to !== null) add(change, change.to, 1);
     }
-    for (const { key, delta } of deltas.values()) if (delta !== 0) await this.add(em, key, delta);
+    // In key order, so that two writers touching the same rows lock them in the same order.
+    const moves = [...deltas].filter(([, { delta }]) => delta !== 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, move]) => move);
+    for (let i = 0; i < moves.length; i += COUNT_ROWS_PER_STATEMENT) await this.add(em, moves.slice(i, i + COUNT_ROWS_PER_STATEMENT));
   }
 
   /** Per standing (templateId null: no current acceptance), the partner's customers of one type. One statement. */
@@ -115,24 +120,21 @@ export class StatusRepository {
   }
 
   /**
-   * Adds `delta` to a count row, creating it at `delta`, in one statement: an
-   * update that found no row and then an insert would leave two first writers
-   * of a row waiting on each other's gap lock on MySQL. Hand-written: TypeORM's
-   * query builder can only overwrite a column on conflict, not add to it.
+   * Adds each delta to its count row, creating the row at the delta, in one
+   * statement: an update that found no row and then an insert would leave two
+   * first writers of a row waiting on each other's gap lock on MySQL.
+   * Hand-written: TypeORM's query builder can only overwrite a column on
+   * conflict, not add to it.
    */
-  private async add(em: EntityManager, key: Key, delta: number): Promise<void> {
+  private async add(em: EntityManager, moves: readonly { key: Key; delta: number }[]): Promise<void> {
     const { tableName } = em.connection.getMetadata(StatusCount);
     const columns = 'partner_id, agreement_type, template_id, accepted_before_rule, shard, customers';
     const onConflict = ['mysql', 'mariadb'].includes(em.connection.options.type)
       ? 'ON DUPLICATE KEY UPDATE customers = customers + VALUES(customers)'
       : 'ON CONFLICT (partner_id, agreement_type, template_id, accepted_before_rule, shard) DO UPDATE SET customers = customers + excluded.customers';
-    await em.query(`INSERT INTO ${tableName} (${columns}) VALUES (?, ?, ?, ?, ?, ?) ${onConflict}`, [
-      key.partnerId,
-      key.agreementType,
-      key.templateId,
-      key.acceptedBeforeRule ? 1 : 0,
-      key.shard,
-      delta,
-    ]);
-  }
-}
+    const rows = moves.map(() => '(?, ?, ?, ?, ?, ?)').join(', ');
+    await em.query(
+      `INSERT INTO ${tableName} (${columns}) VALUES ${rows} ${onConflict}`,
+      moves.flatMap(({ key, delta }) => [key.partnerId, key.agreementType, key.templateId, key.acceptedBeforeRule ? 1 : 0, key.shard, delta]),
+    );
+  }}
