@@ -83,6 +83,8 @@ export class Database {
   private turn: Promise<void> = Promise.resolve();
   /** What to do once a write's transaction has committed, by the query runner of its EntityManager. */
   private readonly committed = new WeakMap<object, (() => void)[]>();
+  /** Parts under way (savepoints), by query runner: their names go by depth. */
+  private readonly openParts = new WeakMap<QueryRunner, number>();
 
   constructor(readonly dataSource: DataSource) {
     this.dialect = ['mysql', 'mariadb'].includes(dataSource.options.type) ? 'mysql' : 'sqlite';
@@ -155,13 +157,29 @@ export class Database {
    * commit (afterCommit) is dropped, while the rest of the unit goes on.
    */
   async part<T>(em: EntityManager, work: (em: EntityManager) => Promise<T>): Promise<T> {
-    const pending = em.queryRunner ? this.committed.get(em.queryRunner) : undefined;
+    const runner = em.queryRunner;
+    if (!runner?.isTransactionActive) return em.transaction(work);
+    const pending = this.committed.get(runner);
     const kept = pending?.length ?? 0;
+    // A savepoint of its own, never released: COMMIT ends it with the rest. TypeORM's nested
+    // transaction would release it, one more statement on every mutation.
+    const depth = (this.openParts.get(runner) ?? 0) + 1;
+    this.openParts.set(runner, depth);
+    let saved = false;
     try {
-      return await em.transaction(work);
+      await em.query(`SAVEPOINT part_${depth}`);
+      saved = true;
+      return await work(em);
     } catch (error) {
       pending?.splice(kept);
+      // A broken unit has no savepoint left to go back to: it fails or runs again as a whole. So does
+      // one whose part could not be undone, so that nothing of that part is committed.
+      if (saved && !unitBrokenBy(em) && !isUnavailable(error)) {
+        await em.query(`ROLLBACK TO SAVEPOINT part_${depth}`).catch((failed: unknown) => brokenUnits.set(runner, failed));
+      }
       throw error;
+    } finally {
+      this.openParts.set(runner, depth - 1);
     }
   }
 
