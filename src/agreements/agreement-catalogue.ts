@@ -98,9 +98,8 @@ export class AgreementCatalogue {
     this.known = null;
   }
 
-  private async read(em: EntityManager): Promise<Agreements> {
-    const [templates, rules] = await Promise.all([this.repository.all(em), this.repository.rules(em)]);
-    return { templates, rules };
+  private read(em: EntityManager): Promise<Agreements> {
+    return this.repository.withRules(em);
   }
 }
 

@@ -1,19 +1,21 @@
 import type { EntityManager } from 'typeorm';
-import { oneToOneRows } from '../shared/joined-rows';
+import { rowsOfEntities } from '../shared/joined-rows';
 import { AgreementDocument } from './agreement-document.entity';
 import { AgreementTemplate } from './agreement.entity';
 import { ReacceptanceRule } from './reacceptance-rule.entity';
 
 /** Agreement versions (templates). */
 export class AgreementRepository {
-  /** Every version, by type and highest rank first. */
-  all(em: EntityManager): Promise<AgreementTemplate[]> {
-    return oneToOneRows(em, em.createQueryBuilder(AgreementTemplate, 't').orderBy('t.type').addOrderBy('t.versionRank', 'DESC'), 'templates', { alias: 't', entity: AgreementTemplate });
-  }
-
-  /** Every re-acceptance rule. */
-  rules(em: EntityManager): Promise<ReacceptanceRule[]> {
-    return oneToOneRows(em, em.createQueryBuilder(ReacceptanceRule, 'r'), 'rules', { alias: 'r', entity: ReacceptanceRule });
+  /** Every version, by type and highest rank first, and every re-acceptance rule (each is a version's): one statement. */
+  async withRules(em: EntityManager): Promise<{ templates: AgreementTemplate[]; rules: ReacceptanceRule[] }> {
+    const qb = em
+      .createQueryBuilder(AgreementTemplate, 't')
+      .leftJoin(ReacceptanceRule, 'r', 'r.templateId = t.templateId')
+      .addSelect(['r.templateId', 'r.acceptedBefore', 'r.outdatedFrom', 'r.activatedAt'])
+      .orderBy('t.type')
+      .addOrderBy('t.versionRank', 'DESC');
+    const rows = await rowsOfEntities<{ t: AgreementTemplate; r: ReacceptanceRule }>(em, qb, 'templatesWithRules', { t: AgreementTemplate, r: ReacceptanceRule });
+    return { templates: rows.map((row) => row.t!), rules: rows.flatMap((row) => (row.r ? [row.r] : [])) };
   }
 
   saveRule(em: EntityManager, rule: ReacceptanceRule): Promise<unknown> {

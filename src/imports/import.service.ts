@@ -239,8 +239,9 @@ export class ImportService {
    * the versions and rules as they will be, what is new and what changed.
    */
   private async publication(em: EntityManager, file: Required<ImportFile>, count: SectionCount) {
-    const templates = new Map((await this.agreements.all(em)).map((t) => [t.templateId, t]));
-    const rules = new Map((await this.agreements.rules(em)).map((r) => [r.templateId, r]));
+    const stored = await this.agreements.withRules(em);
+    const templates = new Map(stored.templates.map((t) => [t.templateId, t]));
+    const rules = new Map(stored.rules.map((r) => [r.templateId, r]));
     const published = { versions: [] as AgreementTemplate[], rules: [] as ReacceptanceRule[] } satisfies Published;
     const changed: AgreementTemplate[] = [];
     const storedTexts = new Map<string, DocumentRow[]>();

@@ -88,3 +88,19 @@ export async function oneToOneRows<T extends ObjectLiteral>(
     return entity;
   });
 }
+
+/**
+ * Runs a query whose joins each add at most one row, and makes each row's
+ * entities, one per alias named in `aliases` (null for an unmatched left
+ * join). Its SQL text is kept per `shape` (see rawRows).
+ */
+export async function rowsOfEntities<E extends Record<string, ObjectLiteral>>(
+  em: EntityManager,
+  qb: SelectQueryBuilder<ObjectLiteral>,
+  shape: string,
+  aliases: { [A in keyof E]: new () => E[A] },
+): Promise<{ [A in keyof E]: E[A] | null }[]> {
+  const hydrates = Object.entries(aliases).map(([alias, entity]) => ({ alias, hydrate: hydrator(em, entity, alias) }));
+  const rows = await rawRows(em, qb, shape);
+  return rows.map((row) => Object.fromEntries(hydrates.map(({ alias, hydrate }) => [alias, hydrate(row)])) as { [A in keyof E]: E[A] | null });
+}
