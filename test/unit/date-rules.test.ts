@@ -27,6 +27,14 @@ describe('the latest date that has begun anywhere (UTC+14)', () => {
     expect(latestBegunDate(at('2026-11-20T10:00:00.000Z'))).toBe('2026-11-21');
   });
 
+  it('is right at both ends of a day it has just answered, and when the clock goes back', () => {
+    expect(latestBegunDate(at('2026-11-20T12:00:00.000Z'))).toBe('2026-11-21');
+    expect(latestBegunDate(at('2026-11-21T09:59:59.999Z'))).toBe('2026-11-21');
+    expect(latestBegunDate(at('2026-11-21T10:00:00.000Z'))).toBe('2026-11-22');
+    expect(latestBegunDate(at('2026-11-20T09:59:59.999Z'))).toBe('2026-11-20');
+    expect(latestBegunDate(at('2026-11-20T10:00:00.000Z'))).toBe('2026-11-21');
+  });
+
   it('crosses months and years', () => {
     expect(latestBegunDate(at('2026-12-31T10:00:00.000Z'))).toBe('2027-01-01');
     expect(latestBegunDate(at('2024-02-28T10:00:00.000Z'))).toBe('2024-02-29');
