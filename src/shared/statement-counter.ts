@@ -1,6 +1,6 @@
 import type { Logger, QueryRunner } from 'typeorm';
 import { currentRequestScope } from './request-scope';
-import { noteFailedStatement } from './unit-of-work';
+import { noteFailedStatement, noteStatement } from './unit-of-work';
 
 let total = 0;
 let forRequests = 0;
@@ -24,12 +24,12 @@ export function countStatement(): void {
 /**
  * TypeORM logger that counts every statement TypeORM sends, per process and
  * per request (the benchmark and the statement-count tests read these), and
- * stays silent otherwise. Statements sent to the MySQL pool directly are
- * counted where they are sent (src/shared/db.ts).
+ * stays silent otherwise; and per query runner, for the unit of work.
  */
 export class StatementCounter implements Logger {
-  logQuery(): void {
+  logQuery(_query: string, _parameters?: unknown[], queryRunner?: QueryRunner): void {
     countStatement();
+    if (queryRunner) noteStatement(queryRunner);
   }
   /** A statement that broke its transaction (a deadlock) marks the unit of work it belongs to. */
   logQueryError(error: string | Error, _query: string, _parameters?: unknown[], queryRunner?: QueryRunner): void {

@@ -7,6 +7,9 @@ export type Dialect = 'mysql' | 'sqlite';
 const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
 const ATTEMPTS = 3;
 
+/** SQLite: a statement that takes the database's write lock and changes nothing (BEGIN IMMEDIATE, within TypeORM's transaction). */
+const SQLITE_WRITE_LOCK = 'DELETE FROM migrations WHERE 0';
+
 /** Errors that mean "the database is not answering", not "this statement is wrong". */
 const UNAVAILABLE = new Set([
   'ECONNREFUSED',
@@ -58,6 +61,14 @@ export const breaksTheUnit = (error: unknown): boolean => isUnavailable(error) |
  */
 const brokenUnits = new WeakMap<QueryRunner, unknown>();
 
+/** Statements sent on each query runner (the data source's logger counts them). */
+const sentOn = new WeakMap<QueryRunner, number>();
+
+/** Called for every statement sent (the data source's logger). */
+export function noteStatement(queryRunner: QueryRunner): void {
+  sentOn.set(queryRunner, (sentOn.get(queryRunner) ?? 0) + 1);
+}
+
 /** Called for every statement that fails (the data source's logger). */
 export function noteFailedStatement(queryRunner: QueryRunner, error: unknown): void {
   if (RETRYABLE.has(codeOf(error) ?? '') && !brokenUnits.has(queryRunner)) brokenUnits.set(queryRunner, error);
@@ -85,6 +96,8 @@ export class Database {
   private readonly committed = new WeakMap<object, (() => void)[]>();
   /** Parts under way (savepoints), by query runner: their names go by depth. */
   private readonly openParts = new WeakMap<QueryRunner, number>();
+  /** Per write under way, by query runner: the statements sent on it when its work began. */
+  private readonly begun = new WeakMap<QueryRunner, number>();
 
   constructor(readonly dataSource: DataSource) {
     this.dialect = ['mysql', 'mariadb'].includes(dataSource.options.type) ? 'mysql' : 'sqlite';
@@ -118,6 +131,8 @@ export class Database {
       const tracked = async (em: EntityManager) => {
         after = [];
         this.committed.set(em.queryRunner!, after);
+        // Known only where the logger counts statements: without it, every part takes a savepoint.
+        if (sentOn.has(em.queryRunner!)) this.begun.set(em.queryRunner!, sentOn.get(em.queryRunner!)!);
         this.units.writing += 1;
         try {
           const result = await work(em);
@@ -161,6 +176,7 @@ export class Database {
     if (!runner?.isTransactionActive) return em.transaction(work);
     const pending = this.committed.get(runner);
     const kept = pending?.length ?? 0;
+    if (this.begun.has(runner) && this.begun.get(runner) === sentOn.get(runner)) return this.firstPart(em, runner, work, pending, kept);
     // A savepoint of its own, never released: COMMIT ends it with the rest. TypeORM's nested
     // transaction would release it, one more statement on every mutation.
     const depth = (this.openParts.get(runner) ?? 0) + 1;
@@ -184,6 +200,31 @@ export class Database {
   }
 
   /**
+   * A part that is the first thing its write does (nothing sent since the
+   * transaction began): there is nothing before it to keep, so when it fails
+   * the whole transaction is undone and begun again, and a mutation that goes
+   * through (nearly all do) sends no savepoint at all.
+   */
+  private async firstPart<T>(em: EntityManager, runner: QueryRunner, work: (em: EntityManager) => Promise<T>, pending: (() => void)[] | undefined, kept: number): Promise<T> {
+    try {
+      return await work(em);
+    } catch (error) {
+      pending?.splice(kept);
+      if (!unitBrokenBy(em) && !isUnavailable(error)) {
+        try {
+          await runner.rollbackTransaction();
+          await runner.startTransaction();
+          if (this.dialect === 'sqlite') await em.query(SQLITE_WRITE_LOCK);
+          this.begun.set(runner, sentOn.get(runner) ?? 0);
+        } catch (failed) {
+          brokenUnits.set(runner, failed);
+        }
+      }
+      throw error;
+    }
+  }
+
+  /**
    * Runs `done` once the write `em` belongs to has committed (never when it
    * rolls back): what must not happen for a write that did not (background
    * work it starts, messages about it).
@@ -201,7 +242,7 @@ export class Database {
    */
   private sqliteTransaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(async (em) => {
-      await em.query('DELETE FROM migrations WHERE 0');
+      await em.query(SQLITE_WRITE_LOCK);
       return work(em);
     });
   }
