@@ -50,7 +50,7 @@ const CHECK_SHAPES = process.env.NODE_ENV === 'test';
  * tests every run compares the kept text with a fresh one, so a shape that
  * misses something fails there.
  */
-async function rawRows(em: EntityManager, qb: SelectQueryBuilder<ObjectLiteral>, shape: string): Promise<Row[]> {
+export async function rawRows(em: EntityManager, qb: SelectQueryBuilder<ObjectLiteral>, shape: string): Promise<Row[]> {
   let byShape = texts.get(em.connection);
   if (!byShape) texts.set(em.connection, (byShape = new Map()));
   let text = byShape.get(shape);

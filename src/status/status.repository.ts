@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { AgreementType } from '../agreements/agreement.entity';
 import { Partner } from '../partners/partner.entity';
-import { oneToOneRows } from '../shared/joined-rows';
+import { oneToOneRows, rawRows } from '../shared/joined-rows';
 import { CurrentAcceptance } from './current-acceptance.entity';
 import { NO_ACCEPTANCE, StatusCount } from './status-count.entity';
 
@@ -86,15 +86,15 @@ export class StatusRepository {
     partnerId: string,
     agreementType: string,
   ): Promise<{ templateId: string | null; acceptedBeforeRule: boolean; customers: number }[]> {
-    const rows = await em
+    const qb = em
       .createQueryBuilder(StatusCount, 'sc')
       .select('sc.templateId', 'templateId')
       .addSelect('sc.acceptedBeforeRule', 'acceptedBeforeRule')
       .addSelect('SUM(sc.customers)', 'customers')
       .where('sc.partnerId = :partnerId AND sc.agreementType = :agreementType', { partnerId, agreementType })
       .groupBy('sc.templateId')
-      .addGroupBy('sc.acceptedBeforeRule')
-      .getRawMany<{ templateId: string; acceptedBeforeRule: number | boolean; customers: number | string }>();
+      .addGroupBy('sc.acceptedBeforeRule');
+    const rows = (await rawRows(em, qb, 'perStanding')) as { templateId: string; acceptedBeforeRule: number | boolean; customers: number | string }[];
     return rows.map((row) => ({
       templateId: row.templateId === NO_ACCEPTANCE ? null : row.templateId,
       acceptedBeforeRule: Boolean(Number(row.acceptedBeforeRule)),
