@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { Partner } from '../partners/partner.entity';
+import { insertRows } from '../shared/insert-rows';
 import { forUpdate } from '../shared/locking';
 import { StatusEvent } from '../status/status-event.entity';
 import { JobLease, WebhookDeliveryRecord, WebhookEndpointRecord } from './webhook.entities';
@@ -26,6 +27,9 @@ export interface DeliveryPageQuery {
 const untilColumn = (em: EntityManager) => em.connection.driver.escape('until');
 
 /** The queries of webhook endpoints, their deliveries and the background jobs' leases. */
+/** A job's lease row as first made: held by nobody, run out long ago. */
+const freeLease = (name: string): JobLease => Object.assign(new JobLease(), { name, holder: '', until: new Date(0) });
+
 export class WebhookRepository {
   // Endpoints
 
@@ -80,8 +84,8 @@ export class WebhookRepository {
 
   // Deliveries
 
-  async insertDeliveries(em: EntityManager, deliveries: readonly WebhookDeliveryRecord[]): Promise<void> {
-    for (let i = 0; i < deliveries.length; i += 500) await em.insert(WebhookDeliveryRecord, deliveries.slice(i, i + 500));
+  insertDeliveries(em: EntityManager, deliveries: readonly WebhookDeliveryRecord[]): Promise<void> {
+    return insertRows(em, WebhookDeliveryRecord, deliveries);
   }
 
   /** A delivery to one of the partner's endpoints, or null. */
@@ -227,7 +231,7 @@ export class WebhookRepository {
   /** Makes sure a job's lease row exists (expired, held by no one). */
   async ensureLease(em: EntityManager, name: string): Promise<void> {
     if (await em.getRepository(JobLease).existsBy({ name })) return;
-    await em.insert(JobLease, { name, holder: '', until: new Date(0) });
+    await em.insert(JobLease, freeLease(name));
   }
 
   /**
@@ -236,7 +240,7 @@ export class WebhookRepository {
    */
   async lockLease(em: EntityManager, name: string): Promise<void> {
     const row = await forUpdate(em.createQueryBuilder(JobLease, 'l').where('l.name = :name', { name })).getOne();
-    if (!row) await em.insert(JobLease, { name, holder: '', until: new Date(0) });
+    if (!row) await em.insert(JobLease, freeLease(name));
   }
 
   /** Takes the job's lease until `until` when it is free (ran out) or already this holder's; true when taken. */
