@@ -775,8 +775,8 @@ const READ_NOTE =
 const WRITE_NOTE =
   '(2) d: the same writes by the API and the baseline (the record, the current row, the status counts when the standing moves, ' +
   'the ACCEPTANCE_RECORDED and AGREEMENT_STATUS_CHANGED outbox rows, the audit event, chained after commit in batches). ' +
-  "The API's transaction also sets a savepoint around the attempt, reads back two inserted rows (TypeORM) and reads separately " +
-  'what the baseline reads in one statement (versions and rules; the lock and the current record). The peer writes no audit event.';
+  "The API reads the current record in a statement of its own after the lock (the baseline with the lock), and moves the " +
+  'status counts in one statement (the baseline in two). The peer writes no audit event.';
 const noteOf = (key: ScenarioKey) => (key === 'd' ? '(2)' : '(1)');
 
 /** The two tables the owners compare: req/s and p99 of each server, and the ratios, without and with totalCount. */
