@@ -75,13 +75,13 @@ export async function createServer(deps: ServerDeps): Promise<AppServer> {
   const schema = await buildSchema();
   const apollo = await startApollo(config, logger, metrics, schema);
   const callerOf = createAuthenticator(services.db, services.partners, createTokenVerifier(config.tokens), config.partnerCacheMs);
-  const authenticate = signIn(config, callerOf);
+  const signedIn = signIn(config, callerOf);
 
   let draining = false;
   const { live, ready } = health(db, () => draining);
   const route = router({
-    graphql: graphqlEndpoint({ apollo, schema, services, authenticate, landingPage: !config.production, maxTokens: config.limits.tokens }),
-    rest: restEndpoint({ services, authenticate, logger }),
+    graphql: graphqlEndpoint({ apollo, schema, services, authenticate: signedIn.request, landingPage: !config.production, maxTokens: config.limits.tokens }),
+    rest: restEndpoint({ services, authenticate: signedIn.request, logger }),
     live,
     ready,
     metrics: async (res) => {
@@ -116,7 +116,7 @@ export async function createServer(deps: ServerDeps): Promise<AppServer> {
   publishCommittedStatusChanges(services.outbox, liveUpdates, logger);
   const subscriptions = attachSubscriptionServer(http, {
     schema,
-    authenticate: callerOf,
+    authenticate: signedIn.token,
     ...subscriptionExecution(services, liveUpdates),
     formatError: formatError(logger),
     validationRules: limitRules(config.limits),
@@ -199,25 +199,32 @@ async function startApollo(config: Config, logger: Logger, metrics: Metrics, sch
 }
 
 /**
- * The signed-in caller of a request (from its Authorization header alone), within its partner's rate
- * limit. A request without a valid token is refused within its address's limit: 401, else 429.
+ * Signing in. `request`: the signed-in caller of a request (from its
+ * Authorization header alone), within its partner's rate limit. `token`: the
+ * caller of an Authorization value sent from `address` (a WebSocket's
+ * connection_init). Either way a refused token counts against its address's
+ * limit, one budget for HTTP and WebSocket alike: 401 (4401), and past the
+ * limit 429 (4429).
  */
 function signIn(config: Config, authenticate: Authenticator) {
   const partnerLimit = new RateLimiter(config.rateLimit, 'from your partner');
   const addressLimit = new RateLimiter(config.unauthenticatedRateLimit, 'without a valid token from your address', MAX_LIMITED_ADDRESSES);
-  return async (req: IncomingMessage): Promise<Caller> => {
-    let caller: Caller;
+  const token = async (authorization: string | undefined, address: string): Promise<Caller> => {
     try {
-      caller = await authenticate(req.headers.authorization);
+      return await authenticate(authorization);
     } catch (error) {
-      if (error instanceof UnauthenticatedError) addressLimit.take(req.socket.remoteAddress ?? '');
+      if (error instanceof UnauthenticatedError) addressLimit.take(address);
       throw error;
     }
+  };
+  const request = async (req: IncomingMessage): Promise<Caller> => {
+    const caller = await token(req.headers.authorization, req.socket.remoteAddress ?? '');
     const scope = currentRequestScope();
     if (scope) scope.partnerId = caller.partner.id;
     partnerLimit.take(caller.partner.id);
     return caller;
   };
+  return { request, token };
 }
 
 /**

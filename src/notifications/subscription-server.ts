@@ -25,8 +25,12 @@ const { useServer } = require('graphql-ws/use/ws') as typeof GraphqlWsOverWs;
 
 export interface SubscriptionServerOptions<Caller, Context> {
   schema: GraphQLSchema;
-  /** The caller of `Authorization: Bearer ...` as connection_init's payload carries it; throws UNAUTHENTICATED when refused. */
-  authenticate(authorization: string | undefined): Promise<Caller>;
+  /**
+   * The caller of `Authorization: Bearer ...` as connection_init's payload
+   * carries it, sent from the client's `address`; throws UNAUTHENTICATED when
+   * refused, RATE_LIMITED when the address has been refused too often.
+   */
+  authenticate(authorization: string | undefined, address: string): Promise<Caller>;
   /** The GraphQL context of the caller's operations. */
   context(caller: Caller): Context | Promise<Context>;
   /** Shapes every error sent (Apollo's formatError signature); by default an error without a code is hidden. */
@@ -70,7 +74,10 @@ export const SUBSCRIPTION_DEFAULTS = {
 };
 
 /** Close codes of the GraphQL over WebSocket protocol (and RFC 6455) for a refused connection. */
-const CLOSE_CODES: Record<string, number> = { UNAUTHENTICATED: 4401, FORBIDDEN: 4403, SERVICE_UNAVAILABLE: 1013 };
+const CLOSE_CODES: Record<string, number> = { UNAUTHENTICATED: 4401, FORBIDDEN: 4403, RATE_LIMITED: 4429, SERVICE_UNAVAILABLE: 1013 };
+
+/** A token check at one of these ends the connection: the token was refused (and, past the address's limit, so counted). */
+const SIGNED_OUT = new Set([4401, 4429]);
 
 interface Connection<Caller> {
   caller: Caller;
@@ -122,17 +129,18 @@ export function attachSubscriptionServer<Caller, Context>(http: Server, options:
       isProd: options.production ?? true,
       connectionInitWaitTimeout: settings.connectionInitTimeoutMs,
       subscribe: (args) => eachEvent(args, options.executeEvent ?? ((event) => Promise.resolve(execute(event)))),
-      onConnect: async ({ connectionParams, extra: { socket } }) => {
+      onConnect: async ({ connectionParams, extra: { socket, request } }) => {
         const authorization = authorizationOf(connectionParams);
+        const address = request.socket.remoteAddress ?? '';
         try {
-          const connection: Connection<Caller> = { caller: await options.authenticate(authorization), authorization };
+          const connection: Connection<Caller> = { caller: await options.authenticate(authorization, address), authorization };
           // The client may have gone while the token was checked: then there is nothing to keep.
           if (socket.readyState !== socket.OPEN) return false;
           connections.set(socket, connection);
           connection.recheck = setInterval(() => {
-            options.authenticate(authorization).then(
+            options.authenticate(authorization, address).then(
               (caller) => (connection.caller = caller),
-              (error) => (CLOSE_CODES[codeOf(error)] === 4401 ? refuse(socket, error) : logger?.warn({ err: error }, 'subscriptions: token check failed')),
+              (error) => (SIGNED_OUT.has(CLOSE_CODES[codeOf(error)]) ? refuse(socket, error) : logger?.warn({ err: error }, 'subscriptions: token check failed')),
             );
           }, settings.reauthenticateMs);
           connection.recheck.unref();

@@ -1,3 +1,4 @@
+import { WebSocket } from 'ws';
 import { startApp, type TestApp } from '../helpers/app';
 import { testDatabases } from '../helpers/databases';
 import { customer, offers, P, partners } from '../helpers/fixtures';
@@ -127,5 +128,40 @@ describe.each(testDatabases())('rate limit of requests without a valid token (%s
 
     const signedIn = await app.gql(await app.token(P.direct, ['ADMIN_AGENT']), '{ me { userId } }');
     expect(signedIn.status).toBe(200);
+  });
+});
+
+describe.each(testDatabases())('rate limit of WebSocket sign-ins without a valid token (%s)', (kind) => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startApp(kind, { env: { RATE_LIMIT_UNAUTHENTICATED_BURST: '3', RATE_LIMIT_UNAUTHENTICATED_PER_SECOND: '0.5' } });
+    await app.seed({ partners: partners() });
+  });
+  afterAll(() => app.close());
+
+  /** How the server answers a WebSocket that signs in with `authorization`: acknowledged, or closed with a code and reason. */
+  const signIn = (authorization: string | undefined) =>
+    new Promise<{ code: number; reason: string }>((resolve, reject) => {
+      const socket = new WebSocket(`${app.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+      socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: authorization ? { authorization } : {} })));
+      socket.on('message', (data) => {
+        if ((JSON.parse(String(data)) as { type: string }).type !== 'connection_ack') return;
+        resolve({ code: 0, reason: 'acknowledged' });
+        socket.close();
+      });
+      socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+      socket.on('error', reject);
+    });
+
+  it('counts a refused sign-in in the bucket of its address that HTTP uses: 4401 within it, 4429 past it, and HTTP is refused with 429', async () => {
+    const refused = [];
+    for (let i = 0; i < 3; i++) refused.push(await signIn(i === 1 ? 'Bearer not.a.token' : undefined));
+    expect(refused.map((answer) => answer.code)).toEqual([4401, 4401, 4401]);
+    const over = await signIn(undefined);
+    expect(over).toEqual({ code: 4429, reason: expect.stringMatching(/^Too many requests without a valid token from your address; retry in \d+ s\.$/) });
+    expect((await app.gql(null, '{ me { userId } }')).status).toBe(429);
+
+    expect(await signIn(`Bearer ${await app.token(P.direct, ['ADMIN_AGENT'])}`)).toEqual({ code: 0, reason: 'acknowledged' });
   });
 });
