@@ -10,6 +10,8 @@ import { ConfigError } from '../shared/config-error';
 import { loadDemoData } from '../imports/demo';
 import { ImportError, type ImportFile, parseImportFile } from '../imports/import-file';
 import type { PublicationPreview } from '../notifications/fanout.service';
+import { publishCommittedStatusChanges } from '../notifications/live-status';
+import { type LiveUpdates, liveUpdatesFrom } from '../notifications/live-updates';
 import { ChangeReason } from '../status/outbox';
 import type { ImportSummary } from '../imports/import.service';
 import { createServices, type Services } from '../services';
@@ -33,10 +35,26 @@ const USAGE = `Usage: npm run cli -- <command>
 
 class UsageError extends Error {}
 
-/** The services over the configured database, as a server would have them. */
+/** With REDIS_URL, where the status changes this process commits are published to the subscribers of every server process. */
+let liveUpdates: LiveUpdates | null = null;
+
+/** The services over the configured database, as a server would have them (status changes published as a server publishes them). */
 async function openServices(): Promise<Services> {
   await openDataSource(dataSource);
-  return createServices(new Database(dataSource), systemClock, loadConfig(), createLogger('silent'));
+  const config = loadConfig();
+  const logger = createLogger('silent');
+  const services = createServices(new Database(dataSource), systemClock, config, logger);
+  if (config.notifications.redisUrl) {
+    liveUpdates = liveUpdatesFrom(config.notifications.redisUrl, { logger });
+    publishCommittedStatusChanges(services.outbox, liveUpdates, logger);
+  }
+  return services;
+}
+
+/** Sends what is still being published, then lets go of the database. */
+async function finish(): Promise<void> {
+  await liveUpdates?.close();
+  if (dataSource.isInitialized) await dataSource.destroy();
 }
 
 /** `ok: N events in M chains`, or one line per broken chain; false when any is broken. */
@@ -144,14 +162,12 @@ async function run(argv: string[]): Promise<void> {
 }
 
 run(process.argv.slice(2))
-  .then(async () => {
-    if (dataSource.isInitialized) await dataSource.destroy();
-  })
+  .then(finish)
   .catch(async (error: unknown) => {
     if (error instanceof UsageError) process.stderr.write(`${error.message}\n\n${USAGE}`);
     else if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
     else if (error instanceof ImportError) process.stderr.write(`Import refused, nothing was written: ${error.message}\n`);
     else process.stderr.write(`${(error as Error).stack ?? error}\n`);
-    if (dataSource.isInitialized) await dataSource.destroy();
+    await finish();
     process.exitCode = error instanceof UsageError ? 2 : 1;
   });

@@ -29,6 +29,7 @@ export interface LiveUpdates {
   publish(message: StatusChangeMessage): Promise<void>;
   /** Resolves, once messages published from then on will arrive, with the function that stops listening. */
   subscribe(partnerId: string, listener: StatusChangeListener): Promise<() => void>;
+  /** Stops, once the messages being published have been sent (or given up). */
   close(): Promise<void>;
 }
 
@@ -91,13 +92,18 @@ export function redisLiveUpdates(redisUrl: string, options: RedisLiveUpdatesOpti
     for (const listener of entry.listeners) listener(message);
   });
 
+  /** Messages being published: closing waits for them (a short-lived process, the CLI, publishes just before it ends). */
+  const publishing = new Set<Promise<void>>();
+
   return {
     async publish(message) {
-      try {
-        await publisher.publish(channelPrefix + message.partnerId, JSON.stringify(message));
-      } catch (error) {
-        logger?.warn({ err: error, partnerId: message.partnerId }, 'live updates: a status change could not be published');
-      }
+      const sent = publisher.publish(channelPrefix + message.partnerId, JSON.stringify(message)).then(
+        () => undefined,
+        (error: unknown) => logger?.warn({ err: error, partnerId: message.partnerId }, 'live updates: a status change could not be published'),
+      );
+      publishing.add(sent);
+      await sent;
+      publishing.delete(sent);
     },
     async subscribe(partnerId, listener) {
       const channel = channelPrefix + partnerId;
@@ -122,6 +128,7 @@ export function redisLiveUpdates(redisUrl: string, options: RedisLiveUpdatesOpti
     },
     async close() {
       channels.clear();
+      await Promise.all([...publishing]);
       // quit() lets replies under way arrive; a connection not up (Redis unreachable) just stops reconnecting.
       await Promise.allSettled(
         [publisher, subscriber].map(async (connection) => {

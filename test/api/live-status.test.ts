@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Client, createClient } from 'graphql-ws';
 import { WebSocket } from 'ws';
@@ -10,7 +13,8 @@ import { Database } from '../../src/shared/unit-of-work';
 import { StatusEventType } from '../../src/status/status-event.entity';
 import { startApp, TEST_SECRET, type TestApp } from '../helpers/app';
 import { testDatabases } from '../helpers/databases';
-import { customer, MCA_V1, offers, template } from '../helpers/fixtures';
+import { acceptance, customer, MCA_V1, offers, template } from '../helpers/fixtures';
+import { cli } from '../helpers/cli';
 import { percentile, TEST_REDIS_URL, until } from '../helpers/live';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process';
 
@@ -94,7 +98,7 @@ describe.each(testDatabases())('agreementStatusChanged, end to end (%s)', (kind)
       offers: offers(),
       agreements: [template(V2, 2, { effectiveDate: '2025-01-01' })],
       customers: [
-        ...['C-1', 'C-2', 'C-3', 'C-4', 'R-1', 'R-2', 'R-3', 'N-1', 'N-2'].map((id) => customer(id, { partnerIds: [partner] })),
+        ...['C-1', 'C-2', 'C-3', 'C-4', 'R-1', 'R-2', 'R-3', 'N-1', 'N-2', 'I-1'].map((id) => customer(id, { partnerIds: [partner] })),
         customer('S-1', { partnerIds: [partner, otherPartner] }),
         ...probes.map((id) => customer(id, { partnerIds: [partner, otherPartner] })),
         customer('O-1', { partnerIds: [otherPartner] }),
@@ -193,6 +197,29 @@ describe.each(testDatabases())('agreementStatusChanged, end to end (%s)', (kind)
     await confirm(token, 'C-2');
     await until(() => a.changes.length === 1 && b.changes.length === 2);
     expect([a.changes[0].customer.id, b.changes[1].customer.id]).toEqual(['C-2', 'C-2']);
+  });
+
+  it('sends subscribers the change an import by the CLI committed, through Redis', async () => {
+    const here = await watch(app.url, token, ['I-1']);
+    const dir = mkdtempSync(join(tmpdir(), 'live-import-'));
+    try {
+      const file = join(dir, 'import.json');
+      const record = acceptance(`A-I-1-${run}`, 'I-1', partner, { templateId: V2, dateAgreed: '2025-06-01', recordedAt: '2025-06-01T10:00:00.000Z' });
+      writeFileSync(file, JSON.stringify({ acceptances: [record] }));
+      const imported = await cli(app.databaseUrl, ['import', file], { REDIS_URL: TEST_REDIS_URL });
+      expect(imported).toMatchObject({ code: 0, stderr: '' });
+      await until(() => here.changes.length === 1, 10_000);
+      expect(here.errors).toEqual([]);
+      expect(here.changes[0]).toEqual({
+        customer: { id: 'I-1', companyName: 'Company I-1' },
+        previous: 'NOT_ACCEPTED',
+        status: { type: 'MICROSOFT_CUSTOMER_AGREEMENT', status: 'ACCEPTED', canTransact: true },
+        reason: 'ACCEPTANCE_RECORDED',
+        at: expect.any(String),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("sends a partner only its own customers' changes", async () => {

@@ -13,9 +13,9 @@ export interface Run {
   stderr: string;
 }
 
-/** Runs the compiled CLI as `npm run cli -- ...` does, against `databaseUrl`. */
-export function cli(databaseUrl: string, args: string[]): Promise<Run> {
-  const env = { ...process.env, DATABASE_URL: databaseUrl, JWT_SECRET: CLI_SECRET, JWT_JWKS_URL: '', JWT_ISSUER: '', JWT_AUDIENCE: '' };
+/** Runs the compiled CLI as `npm run cli -- ...` does, against `databaseUrl` (with `extraEnv` besides). */
+export function cli(databaseUrl: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
+  const env = { ...process.env, DATABASE_URL: databaseUrl, JWT_SECRET: CLI_SECRET, JWT_JWKS_URL: '', JWT_ISSUER: '', JWT_AUDIENCE: '', ...extraEnv };
   return new Promise((resolve) => {
     execFile(process.execPath, [CLI, ...args], { cwd: ROOT, env, timeout: 30_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
