@@ -73,7 +73,10 @@ export function redisLiveUpdates(redisUrl: string, options: RedisLiveUpdatesOpti
   // again to every channel it had. A publish gives up after two reconnection attempts rather than hold a request.
   // disconnectTimeout: closing a connection that is down arms a timer that would hold the process for 2 s.
   const publisher = new Redis(redisUrl, { maxRetriesPerRequest: 2, disconnectTimeout: 200 });
-  const subscriber = new Redis(redisUrl, { disconnectTimeout: 200 });
+  // No ready check on the listening connection: SUBSCRIBE may be sent while it connects (Redis allows it during
+  // loading), and the ready check's INFO after it is refused in subscriber mode, which failed the connection and
+  // lost a subscription made just after start-up.
+  const subscriber = new Redis(redisUrl, { disconnectTimeout: 200, enableReadyCheck: false });
   for (const connection of [publisher, subscriber]) {
     connection.on('error', (error) => logger?.warn({ err: error }, 'live updates: Redis connection error'));
   }
