@@ -1,10 +1,5 @@
 import type { EntityManager, ObjectLiteral } from 'typeorm';
-
-/** An INSERT's SQL text as the query builder writes it, with named parameters, kept per shape. */
-const texts = new WeakMap<object, Map<string, string>>();
-
-/** Whether every use of a kept text is checked against the query builder's own statement (tests). */
-const CHECK_SHAPES = process.env.NODE_ENV === 'test';
+import { CHECK_KEPT_SQL, keptSql } from './kept-sql';
 
 /** Texts are kept for the few-row inserts of requests; a batch's statement costs little per row anyway. */
 const KEPT_UP_TO_ROWS = 8;
@@ -21,14 +16,14 @@ export async function insertRows<T extends ObjectLiteral>(em: EntityManager, ent
 }
 
 /**
- * One INSERT of `rows`. Its SQL text is built by the query builder once per
- * shape (table, number of rows, which values are left to the database) and
- * kept, for up to KEPT_UP_TO_ROWS rows; the parameters are the rows' values as the query builder prepares
- * them (`preparePersistentValue`), in its order. The query builder rebuilds
- * the whole text on every run: on the bench's confirmation (d) its four
- * inserts took 12% of the API's CPU time (profile: InsertQueryBuilder
- * execute, getQueryAndParameters). Under tests every run is compared with
- * the query builder's own statement, text and parameters.
+ * One INSERT of `rows`. Its SQL text is kept per shape (table, number of
+ * rows, which values are left to the database; see keptSql), for up to
+ * KEPT_UP_TO_ROWS rows; the parameters are the rows' values as the query
+ * builder prepares them (`preparePersistentValue`), in its order. The query
+ * builder rebuilds the whole text on every run: on the bench's confirmation
+ * (d) its four inserts took 12% of the API's CPU time (profile:
+ * InsertQueryBuilder execute, getQueryAndParameters). Under tests every run
+ * is compared with the query builder's own statement, text and parameters.
  */
 async function insertChunk<T extends ObjectLiteral>(em: EntityManager, entity: new () => T, rows: readonly T[]): Promise<void> {
   const built = () =>
@@ -46,16 +41,13 @@ async function insertChunk<T extends ObjectLiteral>(em: EntityManager, entity: n
   const metadata = em.connection.getMetadata(entity);
   const columns = metadata.columns.filter((column) => column.isInsert && !column.isVirtual);
   const values = rows.map((row) => columns.map((column) => driver.preparePersistentValue(column.getEntityValue(row), column) as unknown));
-  const shape = `${metadata.tableName} ${rows.length} ${values.map((row) => row.map((value) => (value === undefined ? 0 : 1)).join('')).join(' ')}`;
-  let byShape = texts.get(em.connection);
-  if (!byShape) texts.set(em.connection, (byShape = new Map()));
-  let text = byShape.get(shape);
-  if (text === undefined) byShape.set(shape, (text = built().getQuery()));
+  const shape = `insert ${metadata.tableName} ${rows.length} ${values.map((row) => row.map((value) => (value === undefined ? 0 : 1)).join('')).join(' ')}`;
+  const text = keptSql(em, shape, () => built().getQuery());
   const parameters: Record<string, unknown> = {};
   let n = 0;
   for (const row of values) for (const value of row) if (value !== undefined) parameters[`orm_param_${n++}`] = value;
   const statement = driver.escapeQueryWithParameters(text, parameters) as [string, unknown[]];
-  if (CHECK_SHAPES) checkStatement(statement, built().getQueryAndParameters(), shape);
+  if (CHECK_KEPT_SQL) checkStatement(statement, built().getQueryAndParameters(), shape);
   await em.query(statement[0], statement[1]);
 }
 

@@ -1,4 +1,5 @@
 import type { EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { keptSql } from './kept-sql';
 
 type Row = Record<string, unknown>;
 
@@ -45,27 +46,9 @@ function hydrator(em: EntityManager, target: new () => ObjectLiteral, alias: str
   return hydrate;
 }
 
-const texts = new WeakMap<object, Map<string, string>>();
-
-/** Whether every use of a kept SQL text is checked against the query builder's own (tests). */
-const CHECK_SHAPES = process.env.NODE_ENV === 'test';
-
-/**
- * The raw rows of a query, its SQL text built by the query builder once per
- * `shape` and kept: the query builder rebuilds the whole text on every run,
- * which on the bench's one-customer read (b) took 15% of the API's CPU time
- * (profile: getQuery, replacePropertyNamesForTheWholeQuery,
- * createSelectExpression). `shape` must name everything that changes the
- * text (which conditions, the limit), not the parameters' values; under
- * tests every run compares the kept text with a fresh one, so a shape that
- * misses something fails there.
- */
+/** The raw rows of a query, its SQL text kept per `shape` (see keptSql). */
 export async function rawRows(em: EntityManager, qb: SelectQueryBuilder<ObjectLiteral>, shape: string): Promise<Row[]> {
-  let byShape = texts.get(em.connection);
-  if (!byShape) texts.set(em.connection, (byShape = new Map()));
-  let text = byShape.get(shape);
-  if (text === undefined) byShape.set(shape, (text = qb.getQuery()));
-  else if (CHECK_SHAPES && text !== qb.getQuery()) throw new Error(`The query of shape ${shape} changed its text.`);
+  const text = keptSql(em, shape, () => qb.getQuery());
   const [sql, parameters] = em.connection.driver.escapeQueryWithParameters(text, qb.getParameters());
   return em.query(sql, parameters) as Promise<Row[]>;
 }
