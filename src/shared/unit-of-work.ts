@@ -167,61 +167,48 @@ export class Database {
   }
 
   /**
-   * A part of the write `em` belongs to that can fail on its own (a savepoint):
-   * when it fails, what it wrote is undone and what it asked to run after the
-   * commit (afterCommit) is dropped, while the rest of the unit goes on.
+   * A part of the write `em` belongs to that can fail on its own: when it
+   * fails, what it wrote is undone and what it asked to run after the commit
+   * (afterCommit) is dropped, while the rest of the unit goes on. A part that
+   * is the first thing its write does (nothing sent since the transaction
+   * began) has nothing before it to keep: a failure undoes the whole
+   * transaction and begins it again, so a mutation that goes through (nearly
+   * all do) sends no savepoint at all. Any other part sets a savepoint of its
+   * own, never released: COMMIT ends it with the rest (TypeORM's nested
+   * transaction would release it, one more statement).
    */
   async part<T>(em: EntityManager, work: (em: EntityManager) => Promise<T>): Promise<T> {
     const runner = em.queryRunner;
     if (!runner?.isTransactionActive) return em.transaction(work);
     const pending = this.committed.get(runner);
     const kept = pending?.length ?? 0;
-    if (this.begun.has(runner) && this.begun.get(runner) === sentOn.get(runner)) return this.firstPart(em, runner, work, pending, kept);
-    // A savepoint of its own, never released: COMMIT ends it with the rest. TypeORM's nested
-    // transaction would release it, one more statement on every mutation.
+    const first = this.begun.has(runner) && this.begun.get(runner) === sentOn.get(runner);
     const depth = (this.openParts.get(runner) ?? 0) + 1;
     this.openParts.set(runner, depth);
-    let saved = false;
     try {
-      await em.query(`SAVEPOINT part_${depth}`);
-      saved = true;
-      return await work(em);
-    } catch (error) {
-      pending?.splice(kept);
-      // A broken unit has no savepoint left to go back to: it fails or runs again as a whole. So does
-      // one whose part could not be undone, so that nothing of that part is committed.
-      if (saved && !unitBrokenBy(em) && !isUnavailable(error)) {
-        await em.query(`ROLLBACK TO SAVEPOINT part_${depth}`).catch((failed: unknown) => brokenUnits.set(runner, failed));
+      if (!first) await em.query(`SAVEPOINT part_${depth}`);
+      try {
+        return await work(em);
+      } catch (error) {
+        pending?.splice(kept);
+        // A broken unit has nothing left to go back to: it fails or runs again as a whole. So does
+        // one whose part could not be undone, so that nothing of that part is committed.
+        if (!unitBrokenBy(em) && !isUnavailable(error)) {
+          await (first ? this.beginAgain(em, runner) : em.query(`ROLLBACK TO SAVEPOINT part_${depth}`)).catch((failed: unknown) => brokenUnits.set(runner, failed));
+        }
+        throw error;
       }
-      throw error;
     } finally {
       this.openParts.set(runner, depth - 1);
     }
   }
 
-  /**
-   * A part that is the first thing its write does (nothing sent since the
-   * transaction began): there is nothing before it to keep, so when it fails
-   * the whole transaction is undone and begun again, and a mutation that goes
-   * through (nearly all do) sends no savepoint at all.
-   */
-  private async firstPart<T>(em: EntityManager, runner: QueryRunner, work: (em: EntityManager) => Promise<T>, pending: (() => void)[] | undefined, kept: number): Promise<T> {
-    try {
-      return await work(em);
-    } catch (error) {
-      pending?.splice(kept);
-      if (!unitBrokenBy(em) && !isUnavailable(error)) {
-        try {
-          await runner.rollbackTransaction();
-          await runner.startTransaction();
-          if (this.dialect === 'sqlite') await em.query(SQLITE_WRITE_LOCK);
-          this.begun.set(runner, sentOn.get(runner) ?? 0);
-        } catch (failed) {
-          brokenUnits.set(runner, failed);
-        }
-      }
-      throw error;
-    }
+  /** Undoes the whole transaction of `runner` and begins it again, as a write begins (SQLite: its write lock first). */
+  private async beginAgain(em: EntityManager, runner: QueryRunner): Promise<void> {
+    await runner.rollbackTransaction();
+    await runner.startTransaction();
+    if (this.dialect === 'sqlite') await em.query(SQLITE_WRITE_LOCK);
+    this.begun.set(runner, sentOn.get(runner) ?? 0);
   }
 
   /**
