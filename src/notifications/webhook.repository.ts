@@ -26,10 +26,10 @@ export interface DeliveryPageQuery {
 /** `until` is a reserved word in MySQL: the column is written escaped. */
 const untilColumn = (em: EntityManager) => em.connection.driver.escape('until');
 
-/** The queries of webhook endpoints, their deliveries and the background jobs' leases. */
 /** A job's lease row as first made: held by nobody, run out long ago. */
 const freeLease = (name: string): JobLease => Object.assign(new JobLease(), { name, holder: '', until: new Date(0) });
 
+/** The queries of webhook endpoints, their deliveries and the background jobs' leases. */
 export class WebhookRepository {
   // Endpoints
 
